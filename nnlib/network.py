@@ -1,0 +1,325 @@
+"""A multilayer perceptron: forward pass, backward pass by the delta recursion, and the MLP class.
+
+Notation (DESIGN.md sec. 3). Layers are ``l = 1..L``; every per-layer list is indexed by the
+layer number, so entry 0 belongs to the input layer, which has activations but no weights:
+
+- ``W[l]`` has shape ``(n_l, n_{l-1})``; ``W[l][k, j]`` is the lectures' ``w_kj``, the weight
+  from unit j of layer l-1 to unit k of layer l. ``b[l]`` has shape ``(n_l,)``. ``W[0] = b[0] = None``.
+- Batches are rows: ``a[0] = X`` has shape ``(N, n_0)``.
+- Pre-activation ``z[l] = a[l-1] @ W[l].T + b[l]``, shape ``(N, n_l)`` (one column: ``z = W a + b``);
+  activation ``a[l] = h_l(z[l])``; output ``y = a[L] = f(z[L])``.
+- Delta ``delta[l] = dE/dz[l]``, shape ``(N, n_l)``, with ``E`` the mean over the batch.
+  Base case ``delta[L]`` from the loss (``(y - t)/N`` for canonical pairs); recursion
+  ``delta[l] = (delta[l+1] @ W[l+1]) * h_l'(z[l])`` (Bishop, PRML eq. 5.56);
+  gradients ``dW[l] = delta[l].T @ a[l-1]`` and ``db[l] = delta[l].sum(axis=0)`` (PRML eq. 5.53).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import Activation, get_activation
+from .losses import Loss, get_loss
+
+__all__ = ["ForwardPass", "Gradients", "MLP", "dense", "forward", "backward", "check_params"]
+
+
+@dataclass
+class ForwardPass:
+    """What the forward pass keeps: ``z[l]`` and ``a[l]`` for ``l = 0..L`` (``z[0]`` is None,
+    ``a[0]`` is the input batch X). ``y`` is the network output ``a[L]``, shape ``(N, n_L)``."""
+
+    z: list
+    a: list
+
+    @property
+    def y(self):
+        return self.a[-1]
+
+    @property
+    def L(self):
+        return len(self.a) - 1
+
+
+@dataclass
+class Gradients:
+    """dE/dW[l], dE/db[l] and the deltas, each a list indexed by layer (entry 0 is None).
+
+    ``dW[l]`` has the shape of ``W[l]``, ``db[l]`` of ``b[l]``, ``delta[l]`` is ``(N, n_l)``.
+    """
+
+    dW: list
+    db: list
+    delta: list
+
+
+def check_params(W, b, sizes=None):
+    """Check per-layer weights and biases; return the layer sizes ``[n_0, ..., n_L]``.
+
+    ``W`` and ``b`` are lists indexed by layer with ``W[0] = b[0] = None``. Raises ``ValueError``
+    naming the layer and both shapes when ``W[l]`` is not ``(n_l, n_{l-1})`` (consecutive layers
+    must chain), when ``b[l]`` is not ``(n_l,)``, or (if ``sizes`` is given) when a layer's width
+    differs from ``sizes``.
+    """
+    if len(W) < 2 or len(W) != len(b):
+        raise ValueError(
+            f"W and b must be lists indexed by layer 0..L with W[0] = b[0] = None; "
+            f"got len(W) = {len(W)}, len(b) = {len(b)}"
+        )
+    if W[0] is not None or b[0] is not None:
+        raise ValueError("W[0] and b[0] must be None: layer 0 is the input and has no weights")
+    L = len(W) - 1
+    if sizes is None:
+        first = np.shape(W[1])
+        if len(first) != 2:
+            raise ValueError(f"layer 1: W[1] must be a matrix of shape (n_1, n_0), got shape {first}")
+        sizes = [first[1]] + [np.shape(W[l])[0] if np.ndim(W[l]) == 2 else -1 for l in range(1, L + 1)]
+    elif len(sizes) != L + 1:
+        raise ValueError(f"the network has {len(sizes) - 1} layers but {L} weight matrices were given")
+    for l in range(1, L + 1):
+        want_w = (sizes[l], sizes[l - 1])
+        got_w = np.shape(W[l])
+        if got_w != want_w:
+            hint = " (it is transposed)" if got_w == want_w[::-1] else ""
+            raise ValueError(
+                f"layer {l}: W[{l}] has shape {got_w} but expected {want_w} = (n_{l}, n_{l - 1}){hint}"
+            )
+        got_b = np.shape(b[l])
+        if got_b != (sizes[l],):
+            raise ValueError(f"layer {l}: b[{l}] has shape {got_b} but expected {(sizes[l],)} = (n_{l},)")
+    return list(sizes)
+
+
+def dense(a_prev, W, b, h, layer=1):
+    """One dense layer: ``z = a_prev @ W.T + b`` and ``a = h(z)``.
+
+    ``a_prev``: ``(N, n_{l-1})``; ``W``: ``(n_l, n_{l-1})``; ``b``: ``(n_l,)``; ``h``: an activation
+    name or :class:`~nnlib.activations.Activation` (or a callable). Returns ``(z, a)``, each
+    ``(N, n_l)``. Raises ``ValueError`` naming ``layer`` and both shapes on a mismatch.
+    """
+    a_prev = np.asarray(a_prev, dtype=float)
+    W = np.asarray(W, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a_prev.ndim != 2 or W.ndim != 2 or a_prev.shape[1] != W.shape[1]:
+        what = "X" if layer == 1 else f"a[{layer - 1}]"
+        raise ValueError(
+            f"layer {layer}: {what} has shape {a_prev.shape} but W[{layer}] has shape {W.shape}; "
+            f"expected {what} of shape (N, {W.shape[1] if W.ndim == 2 else '?'})"
+        )
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"layer {layer}: b[{layer}] has shape {b.shape} but expected {(W.shape[0],)}")
+    z = a_prev @ W.T + b
+    fn = get_activation(h) if isinstance(h, (str, Activation)) else h
+    return z, fn(z)
+
+
+def forward(X, W, b, hidden, loss) -> ForwardPass:
+    """Forward pass of an L-layer network, keeping every ``z[l]`` and ``a[l]``.
+
+    ``X``: ``(N, n_0)``. ``W``, ``b``: per-layer lists (entry 0 None; see module docstring).
+    ``hidden``: the hidden activations, one per hidden layer ``1..L-1`` (a list) or one for all.
+    ``loss``: a :class:`~nnlib.losses.Loss` or loss name; its output unit is layer L's activation.
+    Returns a :class:`ForwardPass`. Raises ``ValueError`` naming the layer and both shapes.
+    """
+    loss = get_loss(loss)
+    L = len(W) - 1
+    hidden = _hidden_list(hidden, L)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2:
+        raise ValueError(f"layer 1: X must have shape (N, D) with examples as rows, got shape {X.shape}")
+    z, a = [None], [X]
+    for l in range(1, L + 1):
+        if l < L:
+            zl, al = dense(a[l - 1], W[l], b[l], hidden[l - 1], layer=l)
+        else:
+            zl, _ = dense(a[l - 1], W[l], b[l], _identity_fast, layer=l)
+            al = loss.output(zl)
+        z.append(zl)
+        a.append(al)
+    return ForwardPass(z, a)
+
+
+def backward(fp: ForwardPass, T, W, hidden, loss) -> Gradients:
+    """Backward pass: the deltas by the recursion and the gradients of the batch-mean error.
+
+    ``fp``: the :class:`ForwardPass` of the same ``W`` and batch. ``T``: targets ``(N, n_L)``
+    (or integer class ids ``(N,)`` for softmax cross-entropy). Returns :class:`Gradients` whose
+    ``dW[l]``, ``db[l]`` have the shapes of ``W[l]``, ``b[l]``. Bishop, PRML sec. 5.3.1
+    (eqs. 5.53-5.56). Raises ``ValueError`` when T does not match the output's shape.
+    """
+    loss = get_loss(loss)
+    L = fp.L
+    hidden = _hidden_list(hidden, L)
+    delta = [None] * (L + 1)
+    dW = [None] * (L + 1)
+    db = [None] * (L + 1)
+    delta[L] = loss.delta(fp.z[L], T, layer=L)
+    for l in range(L, 0, -1):
+        dW[l] = delta[l].T @ fp.a[l - 1]
+        db[l] = delta[l].sum(axis=0)
+        if l > 1:
+            delta[l - 1] = (delta[l] @ W[l]) * hidden[l - 2].prime(fp.z[l - 1])
+    return Gradients(dW, db, delta)
+
+
+def _identity_fast(z):
+    return z
+
+
+def _hidden_list(hidden, L):
+    if isinstance(hidden, (str, Activation)):
+        return [get_activation(hidden)] * (L - 1)
+    hidden = [get_activation(h) for h in hidden]
+    if len(hidden) != L - 1:
+        raise ValueError(
+            f"a network with {L} layers has {L - 1} hidden layers, but {len(hidden)} hidden "
+            f"activations were given"
+        )
+    return hidden
+
+
+class MLP:
+    """A fully connected feed-forward network with per-layer activations.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Layer widths ``[n_0, n_1, ..., n_L]``: inputs D = n_0, outputs K = n_L. At least 2 entries.
+    hidden : str, Activation, or list of them
+        Hidden-layer activation(s): one for all hidden layers or one per hidden layer (L-1).
+    loss : str or Loss
+        ``'sse'`` (identity output, regression), ``'bce'`` (sigmoid, K two-class problems, 0/1
+        targets), ``'softmax_ce'`` (softmax, one K-class problem), ``'logistic'`` (raw output,
+        -1/+1 targets). See :mod:`nnlib.losses`.
+    output : str, optional
+        Another output unit for a non-canonical pair (e.g. ``loss='sse', output='sigmoid'``).
+    init : str or callable
+        Weight initializer name from :mod:`nnlib.init` or ``f(shape, rng) -> array``. ``'auto'``
+        (default) is He for ReLU-like hidden units, Xavier/Glorot otherwise. Biases start at zero.
+    rng : numpy.random.Generator or int
+        The only source of randomness (an int is a seed). Required for random initializers.
+
+    ``W`` and ``b`` are lists indexed by layer (``W[0] = b[0] = None``); set them with
+    :meth:`set_params`, which checks the shapes.
+    """
+
+    def __init__(self, sizes, hidden="tanh", loss="softmax_ce", output=None, init="auto", rng=None):
+        from . import init as initializers
+
+        sizes = [int(s) for s in sizes]
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list at least 2 positive layer widths [n_0, ..., n_L], got {sizes}")
+        self.sizes = sizes
+        self.L = len(sizes) - 1
+        self.hidden = _hidden_list(hidden, self.L)
+        self.loss = get_loss(loss, output)
+        if init == "auto":
+            relu_like = {"relu", "leaky_relu", "elu", "swish", "gelu", "silu"}
+            init = "he_normal" if self.hidden and self.hidden[0].name in relu_like else "xavier_normal"
+        init_fn = initializers.get_initializer(init) if isinstance(init, str) else init
+        rng = initializers.as_rng(rng, required=getattr(init_fn, "random", True))
+        self.W = [None] + [init_fn((sizes[l], sizes[l - 1]), rng) for l in range(1, self.L + 1)]
+        self.b = [None] + [np.zeros(sizes[l]) for l in range(1, self.L + 1)]
+        check_params(self.W, self.b, self.sizes)
+
+    def __repr__(self):
+        hidden = ",".join(h.name for h in self.hidden) or "-"
+        return f"MLP(sizes={self.sizes}, hidden=[{hidden}], loss={self.loss!r})"
+
+    # parameters -----------------------------------------------------------------------------
+    def set_params(self, W, b):
+        """Put in chosen weights: ``W``, ``b`` lists indexed by layer (entry 0 None).
+
+        Raises ``ValueError`` naming the layer and both shapes if any shape differs from the
+        network's. The arrays are copied as float64.
+        """
+        W = [None] + [np.array(w, dtype=float) for w in W[1:]]
+        b = [None] + [np.array(v, dtype=float) for v in b[1:]]
+        check_params(W, b, self.sizes)
+        self.W, self.b = W, b
+        return self
+
+    def params(self):
+        """``[('W[1]', W[1]), ('b[1]', b[1]), ...]``: the parameter arrays themselves (not copies)."""
+        out = []
+        for l in range(1, self.L + 1):
+            out += [(f"W[{l}]", self.W[l]), (f"b[{l}]", self.b[l])]
+        return out
+
+    @property
+    def n_params(self):
+        """Total number of weights and biases, the lectures' W."""
+        return sum(p.size for _, p in self.params())
+
+    def copy(self):
+        """An independent copy (same architecture, copied weights)."""
+        other = object.__new__(MLP)
+        other.__dict__.update(self.__dict__)
+        other.W = [None] + [w.copy() for w in self.W[1:]]
+        other.b = [None] + [v.copy() for v in self.b[1:]]
+        return other
+
+    # passes ---------------------------------------------------------------------------------
+    def forward(self, X) -> ForwardPass:
+        """Forward pass on a batch ``X`` ``(N, n_0)``; see :func:`forward`."""
+        X = np.asarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
+            raise ValueError(
+                f"layer 1: X has shape {X.shape} but W[1] has shape {self.W[1].shape}; "
+                f"expected X of shape (N, {self.sizes[0]})"
+            )
+        return forward(X, self.W, self.b, self.hidden, self.loss)
+
+    def backward(self, fp: ForwardPass, T) -> Gradients:
+        """Backward pass for the forward pass ``fp`` and targets ``T``; see :func:`backward`."""
+        return backward(fp, T, self.W, self.hidden, self.loss)
+
+    def gradients(self, X, T):
+        """``(E, grads)``: the batch-mean error and its :class:`Gradients` for batch ``X``, ``T``."""
+        fp = self.forward(X)
+        grads = self.backward(fp, T)
+        return self.loss.value(fp.z[-1], T, layer=self.L), grads
+
+    def error(self, X, T):
+        """The error E, the mean over the batch of E_n (a float)."""
+        fp = self.forward(X)
+        return self.loss.value(fp.z[-1], T, layer=self.L)
+
+    def output(self, X):
+        """The network output ``y = a[L]``, shape ``(N, n_L)``."""
+        return self.forward(X).y
+
+    def predict(self, X):
+        """Predictions: class ids ``(N,)`` for softmax; 0/1 ``(N,)`` (or ``(N, K)`` for K > 1)
+        for sigmoid outputs; -1/+1 for the logistic loss; the output ``y`` ``(N, K)`` for regression."""
+        y = self.output(X)
+        kind = self.loss.error.targets
+        if kind == "onehot":
+            return np.argmax(y, axis=1)
+        if kind in ("binary", "signed"):
+            threshold = 0.5 if kind == "binary" and self.loss.output_name == "sigmoid" else 0.0
+            labels = (y > threshold).astype(int)
+            if kind == "signed":
+                labels = 2 * labels - 1
+            return labels[:, 0] if y.shape[1] == 1 else labels
+        return y
+
+    def accuracy(self, X, T):
+        """Fraction of correctly classified examples (classification losses only).
+
+        ``T`` as for training: class ids ``(N,)`` or one-hot ``(N, K)`` for softmax; 0/1 or -1/+1
+        targets ``(N, K)`` (``(N,)`` accepted when K = 1) for sigmoid/logistic outputs.
+        """
+        kind = self.loss.error.targets
+        if kind == "real":
+            raise ValueError("accuracy is defined for classification losses, not for 'sse' regression")
+        pred = self.predict(X)
+        T = np.asarray(T)
+        if kind == "onehot":
+            labels = np.argmax(T, axis=1) if T.ndim == 2 else T
+        else:
+            labels = T[:, 0] if (T.ndim == 2 and T.shape[1] == 1) else T
+        if np.shape(labels) != np.shape(pred):
+            raise ValueError(f"targets of shape {np.shape(T)} do not match predictions of shape {np.shape(pred)}")
+        return float(np.mean(pred == labels))

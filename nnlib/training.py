@@ -1,0 +1,189 @@
+"""Mini-batch stochastic gradient descent: batches, the SGD step, warm-up, and the fit loop.
+
+One *step* updates the parameters once from one mini-batch; one *epoch* is one pass over the
+whole training set, in a new random order each epoch (the "class notes" and data-mining lectures).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .init import as_rng
+
+__all__ = [
+    "minibatches", "SGD", "sgd_step", "warmup", "History", "TrainingDiverged", "fit",
+]
+
+
+class TrainingDiverged(FloatingPointError):
+    """The loss became NaN or infinite during training (usually: the learning rate is too large)."""
+
+
+def minibatches(n, batch_size, rng, shuffle=True):
+    """Index arrays of the mini-batches of one epoch over ``n`` examples.
+
+    Every index ``0..n-1`` appears exactly once; the order is a fresh permutation drawn from
+    ``rng`` (a Generator or int seed) on every call when ``shuffle``, so call it once per epoch.
+    The last batch keeps the remainder (``n % batch_size`` examples) rather than dropping it.
+    Returns a list of int arrays of length ``batch_size`` (the last possibly shorter).
+    Raises ``ValueError`` for ``n < 1`` or ``batch_size < 1``.
+    """
+    n, batch_size = int(n), int(batch_size)
+    if n < 1 or batch_size < 1:
+        raise ValueError(f"need n >= 1 and batch_size >= 1, got n={n}, batch_size={batch_size}")
+    order = as_rng(rng).permutation(n) if shuffle else np.arange(n)
+    return [order[i:i + batch_size] for i in range(0, n, batch_size)]
+
+
+def sgd_step(W, b, dW, db, learning_rate, momentum=0.0, weight_decay=0.0, vW=None, vb=None):
+    """One SGD step with momentum and L2 weight decay, in place. Returns the velocities ``(vW, vb)``.
+
+    For each layer l (lists indexed by layer, entry 0 None):
+    ``g = dW[l] + weight_decay * W[l]`` (the gradient of ``E + weight_decay/2 * sum ||W||^2``;
+    biases are not decayed), ``v = momentum * v - learning_rate * g``, ``W[l] += v``
+    (classical momentum: Polyak 1964; Goodfellow et al., Deep Learning, Algorithm 8.2).
+    With ``momentum = 0`` this is plain ``W <- W - learning_rate * grad``.
+    ``vW``, ``vb``: the velocities from the previous step (None: zeros).
+    """
+    L = len(W) - 1
+    if vW is None:
+        vW = [None] + [np.zeros_like(W[l]) for l in range(1, L + 1)]
+        vb = [None] + [np.zeros_like(b[l]) for l in range(1, L + 1)]
+    for l in range(1, L + 1):
+        g = dW[l] + weight_decay * W[l] if weight_decay else dW[l]
+        vW[l] *= momentum
+        vW[l] -= learning_rate * g
+        W[l] += vW[l]
+        vb[l] *= momentum
+        vb[l] -= learning_rate * db[l]
+        b[l] += vb[l]
+    return vW, vb
+
+
+class SGD:
+    """Stochastic gradient descent with momentum and weight decay, keeping its velocities.
+
+    ``learning_rate``: eta > 0, or a schedule ``step -> eta`` (see :func:`warmup`).
+    ``momentum``: in [0, 1). ``weight_decay``: lambda >= 0 (L2 on weights, not biases).
+    Raises ``ValueError`` for values out of range.
+    """
+
+    def __init__(self, learning_rate, momentum=0.0, weight_decay=0.0):
+        if not callable(learning_rate) and not learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {learning_rate}")
+        if not 0 <= momentum < 1:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"weight_decay must be >= 0, got {weight_decay}")
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.steps = 0
+        self._v = (None, None)
+
+    def current_learning_rate(self):
+        """The learning rate for the next step."""
+        lr = self.learning_rate
+        return lr(self.steps) if callable(lr) else lr
+
+    def step(self, net, grads):
+        """Update ``net.W``, ``net.b`` in place from :class:`~nnlib.network.Gradients`."""
+        self._v = sgd_step(net.W, net.b, grads.dW, grads.db, self.current_learning_rate(),
+                           self.momentum, self.weight_decay, *self._v)
+        self.steps += 1
+
+
+def warmup(learning_rate, warmup_steps):
+    """Linear warm-up: ``step -> learning_rate * min(1, (step + 1) / warmup_steps)``.
+
+    Grows the learning rate linearly over the first ``warmup_steps`` steps (Goyal et al. 2017,
+    sec. 2.2), then holds it. ``warmup_steps = 0`` is a constant learning rate.
+    """
+    if warmup_steps < 0 or not learning_rate > 0:
+        raise ValueError("need learning_rate > 0 and warmup_steps >= 0")
+
+    def schedule(step):
+        if warmup_steps == 0:
+            return learning_rate
+        return learning_rate * min(1.0, (step + 1) / warmup_steps)
+    return schedule
+
+
+@dataclass
+class History:
+    """Per-epoch training record: ``loss`` (mean training error E at the end of each epoch),
+    ``accuracy`` (classification only, else empty) and, when validation data is given,
+    ``val_loss`` and ``val_accuracy``. ``epochs`` is the number of finished epochs."""
+
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+
+    @property
+    def epochs(self):
+        return len(self.loss)
+
+
+def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weight_decay=0.0,
+        warmup_steps=0, rng=None, validation=None, progress=False):
+    """Train ``net`` in place by mini-batch SGD and return its :class:`History`.
+
+    ``X``: ``(N, n_0)``; ``T``: targets as for ``net.loss`` (``(N, K)``, or class ids ``(N,)``).
+    Each epoch visits every example once in a new order drawn from ``rng`` (required), in batches
+    of ``batch_size`` (last one partial). ``validation``: optional ``(X_val, T_val)``.
+    ``progress``: show a tqdm progress bar over epochs.
+
+    Raises :class:`TrainingDiverged` (naming the epoch, step and learning rate) as soon as the
+    batch error becomes NaN or infinite, and ``ValueError`` for mismatched X and T.
+    """
+    rng = as_rng(rng)
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] != net.sizes[0]:
+        raise ValueError(f"layer 1: X has shape {X.shape} but the network expects (N, {net.sizes[0]})")
+    T_raw = T
+    T = net.loss.targets(T, (X.shape[0], net.sizes[-1]), layer=net.L)  # checked once, float (N, K)
+    if validation is not None:
+        X_val, T_val = validation
+    opt = SGD(warmup(learning_rate, warmup_steps) if warmup_steps else learning_rate,
+              momentum, weight_decay)
+    classify = net.loss.error.targets != "real"
+    history = History()
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=epochs, desc="training", unit="epoch")
+    try:
+        for epoch in range(1, epochs + 1):
+            for idx in minibatches(X.shape[0], batch_size, rng):
+                fp = net.forward(X[idx])
+                grads = net.backward(fp, T[idx])
+                err = net.loss.value(fp.z[-1], T[idx])
+                if not math.isfinite(err):
+                    raise TrainingDiverged(
+                        f"training diverged: the loss became {err} at epoch {epoch}, step "
+                        f"{opt.steps + 1} (learning rate {opt.current_learning_rate():g}); "
+                        f"try a smaller learning rate"
+                    )
+                opt.step(net, grads)
+            history.loss.append(net.error(X, T))
+            if not math.isfinite(history.loss[-1]):
+                raise TrainingDiverged(
+                    f"training diverged: the loss became {history.loss[-1]} after epoch {epoch} "
+                    f"(learning rate {opt.current_learning_rate():g}); try a smaller learning rate"
+                )
+            if classify:
+                history.accuracy.append(net.accuracy(X, T_raw))
+            if validation is not None:
+                history.val_loss.append(net.error(X_val, T_val))
+                if classify:
+                    history.val_accuracy.append(net.accuracy(X_val, T_val))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(loss=f"{history.loss[-1]:.4f}")
+    finally:
+        if bar is not None:
+            bar.close()
+    return history
