@@ -130,7 +130,7 @@ def as_targets(t, shape, kind, layer=None) -> np.ndarray:
         raise ValueError("binary cross-entropy targets must lie in [0, 1] (0/1 labels)")
     if kind == "signed" and not np.all(np.isin(t, (-1.0, 1.0))):
         raise ValueError("logistic-loss targets must be -1 or +1 (use 'bce' for 0/1 labels)")
-    if kind == "onehot" and (t.min(initial=0) < 0 or not np.allclose(t.sum(axis=1), 1.0)):
+    if kind == "onehot" and (t.min(initial=0) < 0 or np.max(np.abs(t.sum(axis=1) - 1.0), initial=0) > 1e-6):
         raise ValueError("softmax cross-entropy targets must be one-hot rows (or class ids)")
     return t
 
@@ -187,22 +187,25 @@ class Loss:
         t = self.targets(t, z.shape, layer)
         return float(np.mean(self.per_example(z, t)))
 
-    def delta(self, z, t, layer=None):
+    def delta(self, z, t, layer=None, *, checked=False, y=None):
         """Output-layer delta dE/dz, shape (N, K), including the 1/N of the batch mean.
 
         Canonical pairs: ``(y - t) / N`` (PRML eq. 5.18/5.54; for ``logistic`` the equal
         ``-t sigma(-t z) / N``). Otherwise the chain rule: ``dE/dy * f'(z) / N`` for an
         elementwise unit, ``y * (g - sum_j g_j y_j) / N`` with ``g = dE/dy`` for softmax
-        (the Jacobian ``dy_j/dz_k = y_j (I_jk - y_k)``).
+        (the Jacobian ``dy_j/dz_k = y_j (I_jk - y_k)``). ``checked=True`` skips the target
+        check for targets already returned by :meth:`targets` (the training loop's fast path);
+        ``y``: the output ``f(z)`` if the forward pass already computed it.
         """
         z = np.asarray(z, dtype=float)
-        t = self.targets(t, z.shape, layer)
+        if not checked:
+            t = self.targets(t, z.shape, layer)
         n = z.shape[0]
         if self.canonical:
             if self.error.name == "logistic":
                 return -t * sigmoid(-t * z) / n
-            return (self.output(z) - t) / n
-        y = self.output(z)
+            return ((self.output(z) if y is None else y) - t) / n
+        y = self.output(z) if y is None else y
         g = self.error.grad(y, t)
         if self.softmax_output:
             return y * (g - np.sum(g * y, axis=1, keepdims=True)) / n

@@ -62,13 +62,14 @@ def check_params(W, b, sizes=None):
     must chain), when ``b[l]`` is not ``(n_l,)``, or (if ``sizes`` is given) when a layer's width
     differs from ``sizes``.
     """
+    if len(W) and len(b) and (W[0] is not None or b[0] is not None):
+        raise ValueError("W[0] and b[0] must be None: the lists are indexed by layer, and layer 0 "
+                         "is the input, which has no weights")
     if len(W) < 2 or len(W) != len(b):
         raise ValueError(
             f"W and b must be lists indexed by layer 0..L with W[0] = b[0] = None; "
             f"got len(W) = {len(W)}, len(b) = {len(b)}"
         )
-    if W[0] is not None or b[0] is not None:
-        raise ValueError("W[0] and b[0] must be None: layer 0 is the input and has no weights")
     L = len(W) - 1
     if sizes is None:
         first = np.shape(W[1])
@@ -140,13 +141,14 @@ def forward(X, W, b, hidden, loss) -> ForwardPass:
     return ForwardPass(z, a)
 
 
-def backward(fp: ForwardPass, T, W, hidden, loss) -> Gradients:
+def backward(fp: ForwardPass, T, W, hidden, loss, *, targets_checked=False) -> Gradients:
     """Backward pass: the deltas by the recursion and the gradients of the batch-mean error.
 
     ``fp``: the :class:`ForwardPass` of the same ``W`` and batch. ``T``: targets ``(N, n_L)``
     (or integer class ids ``(N,)`` for softmax cross-entropy). Returns :class:`Gradients` whose
     ``dW[l]``, ``db[l]`` have the shapes of ``W[l]``, ``b[l]``. Bishop, PRML sec. 5.3.1
     (eqs. 5.53-5.56). Raises ``ValueError`` when T does not match the output's shape.
+    ``targets_checked=True``: T is already ``loss.targets(...)``'s float ``(N, n_L)`` array.
     """
     loss = get_loss(loss)
     L = fp.L
@@ -154,7 +156,7 @@ def backward(fp: ForwardPass, T, W, hidden, loss) -> Gradients:
     delta = [None] * (L + 1)
     dW = [None] * (L + 1)
     db = [None] * (L + 1)
-    delta[L] = loss.delta(fp.z[L], T, layer=L)
+    delta[L] = loss.delta(fp.z[L], T, layer=L, checked=targets_checked, y=fp.a[L])
     for l in range(L, 0, -1):
         dW[l] = delta[l].T @ fp.a[l - 1]
         db[l] = delta[l].sum(axis=0)
@@ -234,8 +236,8 @@ class MLP:
         Raises ``ValueError`` naming the layer and both shapes if any shape differs from the
         network's. The arrays are copied as float64.
         """
-        W = [None] + [np.array(w, dtype=float) for w in W[1:]]
-        b = [None] + [np.array(v, dtype=float) for v in b[1:]]
+        W = [None if w is None else np.array(w, dtype=float) for w in W]
+        b = [None if v is None else np.array(v, dtype=float) for v in b]
         check_params(W, b, self.sizes)
         self.W, self.b = W, b
         return self
@@ -271,9 +273,9 @@ class MLP:
             )
         return forward(X, self.W, self.b, self.hidden, self.loss)
 
-    def backward(self, fp: ForwardPass, T) -> Gradients:
+    def backward(self, fp: ForwardPass, T, *, targets_checked=False) -> Gradients:
         """Backward pass for the forward pass ``fp`` and targets ``T``; see :func:`backward`."""
-        return backward(fp, T, self.W, self.hidden, self.loss)
+        return backward(fp, T, self.W, self.hidden, self.loss, targets_checked=targets_checked)
 
     def gradients(self, X, T):
         """``(E, grads)``: the batch-mean error and its :class:`Gradients` for batch ``X``, ``T``."""
@@ -293,7 +295,9 @@ class MLP:
     def predict(self, X):
         """Predictions: class ids ``(N,)`` for softmax; 0/1 ``(N,)`` (or ``(N, K)`` for K > 1)
         for sigmoid outputs; -1/+1 for the logistic loss; the output ``y`` ``(N, K)`` for regression."""
-        y = self.output(X)
+        return self._predict_from_output(self.output(X))
+
+    def _predict_from_output(self, y):
         kind = self.loss.error.targets
         if kind == "onehot":
             return np.argmax(y, axis=1)
@@ -305,16 +309,27 @@ class MLP:
             return labels[:, 0] if y.shape[1] == 1 else labels
         return y
 
+    def evaluate(self, X, T):
+        """``(E, accuracy)`` from one forward pass; accuracy is None for regression ('sse')."""
+        fp = self.forward(X)
+        E = self.loss.value(fp.z[-1], T, layer=self.L)
+        if self.loss.error.targets == "real":
+            return E, None
+        return E, self._accuracy_from_output(fp.y, T)
+
     def accuracy(self, X, T):
         """Fraction of correctly classified examples (classification losses only).
 
         ``T`` as for training: class ids ``(N,)`` or one-hot ``(N, K)`` for softmax; 0/1 or -1/+1
         targets ``(N, K)`` (``(N,)`` accepted when K = 1) for sigmoid/logistic outputs.
         """
-        kind = self.loss.error.targets
-        if kind == "real":
+        if self.loss.error.targets == "real":
             raise ValueError("accuracy is defined for classification losses, not for 'sse' regression")
-        pred = self.predict(X)
+        return self._accuracy_from_output(self.output(X), T)
+
+    def _accuracy_from_output(self, y, T):
+        kind = self.loss.error.targets
+        pred = self._predict_from_output(y)
         T = np.asarray(T)
         if kind == "onehot":
             labels = np.argmax(T, axis=1) if T.ndim == 2 else T

@@ -143,7 +143,6 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != net.sizes[0]:
         raise ValueError(f"layer 1: X has shape {X.shape} but the network expects (N, {net.sizes[0]})")
-    T_raw = T
     T = net.loss.targets(T, (X.shape[0], net.sizes[-1]), layer=net.L)  # checked once, float (N, K)
     if validation is not None:
         X_val, T_val = validation
@@ -159,27 +158,28 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
         for epoch in range(1, epochs + 1):
             for idx in minibatches(X.shape[0], batch_size, rng):
                 fp = net.forward(X[idx])
-                grads = net.backward(fp, T[idx])
-                err = net.loss.value(fp.z[-1], T[idx])
-                if not math.isfinite(err):
+                if not np.isfinite(fp.z[-1]).all():  # NaN/inf output: the loss is not finite
+                    err = net.loss.value(fp.z[-1], T[idx], layer=net.L)
                     raise TrainingDiverged(
                         f"training diverged: the loss became {err} at epoch {epoch}, step "
                         f"{opt.steps + 1} (learning rate {opt.current_learning_rate():g}); "
                         f"try a smaller learning rate"
                     )
-                opt.step(net, grads)
-            history.loss.append(net.error(X, T))
-            if not math.isfinite(history.loss[-1]):
+                opt.step(net, net.backward(fp, T[idx], targets_checked=True))
+            loss, acc = net.evaluate(X, T)
+            history.loss.append(loss)
+            if not math.isfinite(loss):
                 raise TrainingDiverged(
-                    f"training diverged: the loss became {history.loss[-1]} after epoch {epoch} "
+                    f"training diverged: the loss became {loss} after epoch {epoch} "
                     f"(learning rate {opt.current_learning_rate():g}); try a smaller learning rate"
                 )
             if classify:
-                history.accuracy.append(net.accuracy(X, T_raw))
+                history.accuracy.append(acc)
             if validation is not None:
-                history.val_loss.append(net.error(X_val, T_val))
+                val_loss, val_acc = net.evaluate(X_val, T_val)
+                history.val_loss.append(val_loss)
                 if classify:
-                    history.val_accuracy.append(net.accuracy(X_val, T_val))
+                    history.val_accuracy.append(val_acc)
             if bar is not None:
                 bar.update(1)
                 bar.set_postfix(loss=f"{history.loss[-1]:.4f}")

@@ -1,0 +1,36 @@
+"""The plotting helpers draw what they say, and reject bad shapes."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from nnlib import MLP, data, fit, plotting
+
+
+def test_decision_boundary_shades_both_classes():
+    X, t = data.moons(60, rng=0)
+    net = MLP([2, 8, 2], rng=0)
+    fit(net, X, t, epochs=5, rng=0)
+    ax = plotting.decision_boundary(net.predict, X, t, resolution=30, title="moons")
+    assert ax.get_title() == "moons" and len(ax.collections) >= 2
+    with pytest.raises(ValueError, match=r"\(N, 2\)"):
+        plotting.decision_boundary(net.predict, np.zeros((5, 3)), np.zeros(5))
+    plt.close("all")
+
+
+def test_basis_functions_and_training_curves_and_histograms():
+    x = np.linspace(-1, 1, 20)
+    Phi = np.tanh(np.outer(x, [1.0, -2.0, 3.0]))
+    ax = plotting.basis_functions(x, Phi, w=np.ones(3), target=x**2)
+    assert len(ax.lines) == 5  # 3 basis functions, their weighted sum, the data
+    with pytest.raises(ValueError, match="Phi"):
+        plotting.basis_functions(x, Phi[:5])
+    X, t = data.xor()
+    net = MLP([2, 3, 1], loss="bce", rng=0)
+    h = {"a": fit(net, X, t.reshape(-1, 1), epochs=4, rng=0)}
+    ax = plotting.training_curves(h)
+    assert ax.get_yscale() == "log" and len(ax.lines) == 1
+    fig = plotting.layer_histograms([np.ones(5), np.arange(4.0)], title="activations")
+    assert len(fig.axes) == 2
+    fig = plotting.digit_grid(data.digits().images_test[:5], labels=[1] * 5, predictions=[2] * 5)
+    assert len(fig.axes) == 8
+    plt.close("all")
