@@ -56,7 +56,7 @@ def sigmoid_prime(z):
 
 
 def tanh(z):
-    """Hyperbolic tangent (e^z - e^-z) / (e^z + e^-z). Shape in = shape out. PRML eq. 5.58."""
+    """Hyperbolic tangent (e^z - e^-z) / (e^z + e^-z). Shape in = shape out. PRML eq. 5.59."""
     return np.tanh(np.asarray(z, dtype=float))
 
 

@@ -97,7 +97,8 @@ def check_array(got, expected, name="result", rtol=1e-7, batch_size=None, wrong=
         bad = int(np.sum(~np.isfinite(got) & exp_finite))
         raise AssertionError(
             f"{name}: {bad} entr{'y is' if bad == 1 else 'ies are'} NaN or infinite where the "
-            f"answer is finite. Overflow? (e.g. exp of a large number: use the stable form)"
+            f"answer is finite: an overflow or a log of 0? (e.g. exp of a large number, or "
+            f"ln of an underflowed probability: use the stable, shifted form)"
         )
     err = relative_error(got, expected)
     if err <= rtol:

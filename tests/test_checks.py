@@ -33,7 +33,7 @@ def test_right_answer_passes_also_when_written_differently():
     (8 * EXPECTED, {"batch_size": 8}, "factor N = 8, the batch size.*summed"),
     (EXPECTED / 8, {"batch_size": 8}, "1/N = 1/8"),
     (2.5 * EXPECTED, {}, "2.5 times"),
-    (np.where(EXPECTED > 3, np.inf, EXPECTED), {}, "NaN or infinite.*Overflow"),
+    (np.where(EXPECTED > 3, np.inf, EXPECTED), {}, "NaN or infinite.*overflow"),
     (EXPECTED + np.array([[0, 0, 0], [0, 1.0, 0]]), {}, r"relative error .*index \(1, 1\)"),
     (EXPECTED ** 2, {"wrong": {"missing the activation derivative h'(z)": EXPECTED ** 2}},
      "known mistake: missing the activation derivative"),
