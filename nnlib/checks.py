@@ -127,7 +127,7 @@ def _factor_hint(c, batch_size):
                     f"where the convention is the mean (divide by N).")
         if abs(c - 1 / batch_size) < 1e-6:
             return (f"Off by a factor 1/N = 1/{batch_size}: you divided by the batch size once too "
-                    f"often (the mean is taken once, in the output delta).")
+                    f"often (or took a mean where a sum is asked).")
     return f"Off by a constant factor: your answer is {c:.6g} times the expected one."
 
 

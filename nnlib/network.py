@@ -119,7 +119,8 @@ def forward(X, W, b, hidden, loss) -> ForwardPass:
     """Forward pass of an L-layer network, keeping every ``z[l]`` and ``a[l]``.
 
     ``X``: ``(N, n_0)``. ``W``, ``b``: per-layer lists (entry 0 None; see module docstring).
-    ``hidden``: the hidden activations, one per hidden layer ``1..L-1`` (a list) or one for all.
+    ``hidden``: the hidden activations, one per hidden layer ``1..L-1`` (a list) or one for all:
+    names, :class:`~nnlib.activations.Activation` objects or plain elementwise functions.
     ``loss``: a :class:`~nnlib.losses.Loss` or loss name; its output unit is layer L's activation.
     Returns a :class:`ForwardPass`. Raises ``ValueError`` naming the layer and both shapes.
     """
@@ -156,6 +157,10 @@ def backward(fp: ForwardPass, T, W, hidden, loss, *, targets_checked=False) -> G
     delta = [None] * (L + 1)
     dW = [None] * (L + 1)
     db = [None] * (L + 1)
+    for l, h in enumerate(hidden, start=1):
+        if not isinstance(h, Activation):
+            raise TypeError(f"layer {l}: the backward pass needs h'(z): give the hidden activation "
+                            f"as a name or an nnlib Activation, not a plain function {h!r}")
     delta[L] = loss.delta(fp.z[L], T, layer=L, checked=targets_checked, y=fp.a[L])
     for l in range(L, 0, -1):
         dW[l] = delta[l].T @ fp.a[l - 1]
@@ -169,10 +174,16 @@ def _identity_fast(z):
     return z
 
 
+def _as_hidden(h):
+    # names and Activations come from the registry; a plain function is allowed for the
+    # forward pass (the backward pass needs an Activation, which knows its derivative)
+    return h if callable(h) and not isinstance(h, (str, Activation)) else get_activation(h)
+
+
 def _hidden_list(hidden, L):
-    if isinstance(hidden, (str, Activation)):
-        return [get_activation(hidden)] * (L - 1)
-    hidden = [get_activation(h) for h in hidden]
+    if isinstance(hidden, (str, Activation)) or callable(hidden):
+        return [_as_hidden(hidden)] * (L - 1)
+    hidden = [_as_hidden(h) for h in hidden]
     if len(hidden) != L - 1:
         raise ValueError(
             f"a network with {L} layers has {L - 1} hidden layers, but {len(hidden)} hidden "

@@ -39,19 +39,24 @@ def decision_boundary(predict, X, t, ax=None, resolution=200, margin=0.5, title=
     return ax
 
 
-def basis_functions(x, Phi, w=None, ax=None, title=None, target=None):
+def basis_functions(x, Phi, w=None, ax=None, title=None, target=None, labels=None):
     """Draw each basis function phi_j(x) and, given ``w``, the model output w^T phi(x).
 
     ``x``: ``(N,)`` or ``(N, 1)`` sorted inputs; ``Phi``: ``(N, M)`` with column j = phi_j(x);
-    ``w``: ``(M,)`` output weights (optional); ``target``: ``(N,)`` values to draw as dots.
+    ``w``: ``(M,)`` output weights (optional); ``target``: ``(N,)`` values to draw as dots;
+    ``labels``: M legend labels for the columns (default ``phi_j(x)``).
     """
     x = np.asarray(x, dtype=float).reshape(-1)
     Phi = np.asarray(Phi, dtype=float)
     if Phi.ndim != 2 or Phi.shape[0] != x.size:
         raise ValueError(f"Phi must have shape (N, M) with N = {x.size}, got {Phi.shape}")
     ax = _axes(ax)
+    if labels is None:
+        labels = [f"$\\phi_{{{j + 1}}}(x)$" for j in range(Phi.shape[1])]
+    elif len(labels) != Phi.shape[1]:
+        raise ValueError(f"labels has {len(labels)} entries but Phi has {Phi.shape[1]} columns")
     for j in range(Phi.shape[1]):
-        ax.plot(x, Phi[:, j], "--", lw=1.2, label=f"$\\phi_{{{j + 1}}}(x)$")
+        ax.plot(x, Phi[:, j], "--", lw=1.2, label=labels[j])
     if w is not None:
         w = np.asarray(w, dtype=float).reshape(-1)
         ax.plot(x, Phi @ w, "k-", lw=2.5, label="$w^T\\phi(x)$")

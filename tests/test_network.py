@@ -221,3 +221,15 @@ def test_predict_per_output_unit(loss, T, expected):
         assert np.array_equal(pred, (y[:, 0] > 0.5).astype(int))
     else:
         assert np.array_equal(pred, np.where(y[:, 0] > 0, 1, -1))
+
+
+def test_forward_accepts_plain_functions_backward_asks_for_an_activation():
+    import nnlib
+
+    rng = np.random.default_rng(5)
+    net = MLP([3, 4, 2], hidden="tanh", loss="sse", rng=rng)
+    X = rng.normal(size=(2, 3))
+    fp = nnlib.forward(X, net.W, net.b, np.tanh, "sse")
+    assert np.allclose(fp.y, net.output(X))
+    with pytest.raises(TypeError, match="layer 1: the backward pass needs h'"):
+        nnlib.backward(fp, np.zeros((2, 2)), net.W, np.tanh, "sse")
