@@ -107,6 +107,9 @@ def check_array(got, expected, name="result", rtol=1e-7, batch_size=None, wrong=
     for description, alternative in (wrong or {}).items():
         if _close(got, np.asarray(alternative, dtype=float), max(rtol, 1e-6)):
             raise AssertionError(f"{msg} Your answer matches a known mistake: {description}.")
+    if got.ndim == 2 and got.shape[0] == got.shape[1] > 1 and _close(got.T, expected, rtol):
+        raise AssertionError(f"{msg} Transposed: your matrix is the transpose of the expected one "
+                             f"(rows and columns swapped).")
     denom = float(np.sum(expected * expected))
     if denom > 0:
         c = float(np.sum(got * expected)) / denom
@@ -172,17 +175,24 @@ def forbid(*functions, exercise="this exercise"):
         if event == "call" and frame.f_code in codes:
             called.append(codes[frame.f_code])
 
+    def verdict():
+        return CalledReference(
+            f"{exercise}: your code calls the reference implementation {called[0]}. "
+            f"Write the computation yourself; that is what is graded."
+        )
+
     previous = sys.getprofile()
     sys.setprofile(profiler)
     try:
         yield
+    except Exception as error:  # the call to the reference is the news, not what came after
+        if called:
+            raise verdict() from error
+        raise
     finally:
         sys.setprofile(previous)
     if called:
-        raise CalledReference(
-            f"{exercise}: your code calls the reference implementation {called[0]}. "
-            f"Write the computation yourself; that is what is graded."
-        )
+        raise verdict()
 
 
 def passed(what):

@@ -12,9 +12,9 @@ from nnlib import checks
 EXPECTED = np.arange(1.0, 7.0).reshape(2, 3)
 
 
-def _message(got, **kwargs):
+def _message(got, expected=EXPECTED, **kwargs):
     with pytest.raises(AssertionError) as info:
-        checks.check_array(got, EXPECTED, "dW[1]", **kwargs)
+        checks.check_array(got, expected, "dW[1]", **kwargs)
     return str(info.value)
 
 
@@ -35,6 +35,7 @@ def test_right_answer_passes_also_when_written_differently():
     (2.5 * EXPECTED, {}, "2.5 times"),
     (np.where(EXPECTED > 3, np.inf, EXPECTED), {}, "NaN or infinite.*overflow"),
     (EXPECTED + np.array([[0, 0, 0], [0, 1.0, 0]]), {}, r"relative error .*index \(1, 1\)"),
+    (np.arange(9.0).reshape(3, 3).T, {"expected": np.arange(9.0).reshape(3, 3)}, "Transposed: your matrix"),
     (EXPECTED ** 2, {"wrong": {"missing the activation derivative h'(z)": EXPECTED ** 2}},
      "known mistake: missing the activation derivative"),
 ])
@@ -97,3 +98,16 @@ def test_forbid_catches_the_reference_under_any_alias():
     with checks.forbid(nnlib.network.backward):  # honest code runs through
         net.forward(X)
     assert sys.getprofile() is None
+
+
+def test_forbid_reports_the_reference_call_even_when_the_code_then_fails():
+    def cheating_then_crashing():
+        nnlib.activations.sigmoid_prime(np.zeros(2))
+        raise IndexError("student bug after the call")
+
+    with pytest.raises(checks.CalledReference, match="sigmoid_prime"):
+        with checks.forbid(nnlib.activations.sigmoid_prime):
+            cheating_then_crashing()
+    with pytest.raises(IndexError):  # an honest crash stays what it is
+        with checks.forbid(nnlib.activations.sigmoid_prime):
+            raise IndexError("honest bug")
