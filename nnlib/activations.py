@@ -132,15 +132,15 @@ def gelu(z):
     Hendrycks & Gimpel 2016, eq. for the fast approximation (as in BERT/GPT-2). Shape in = out.
     """
     z = np.asarray(z, dtype=float)
-    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z**3)))
+    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + 0.044715 * z * z * z)))
 
 
 def gelu_prime(z):
     """Exact derivative of the tanh-approximated :func:`gelu`."""
     z = np.asarray(z, dtype=float)
-    u = _GELU_C * (z + 0.044715 * z**3)
+    u = _GELU_C * (z + 0.044715 * z * z * z)
     t = np.tanh(u)
-    du = _GELU_C * (1.0 + 3 * 0.044715 * z**2)
+    du = _GELU_C * (1.0 + 3 * 0.044715 * z * z)
     return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * du
 
 

@@ -18,7 +18,14 @@ __all__ = [
 
 
 class TrainingDiverged(FloatingPointError):
-    """The loss became NaN or infinite during training (usually: the learning rate is too large)."""
+    """The loss became NaN or infinite during training (usually: the learning rate is too large).
+
+    ``history``: the :class:`History` of the epochs finished before it happened (for plotting).
+    """
+
+    def __init__(self, message, history=None):
+        super().__init__(message)
+        self.history = history
 
 
 def minibatches(n, batch_size, rng, shuffle=True):
@@ -163,7 +170,7 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
                     raise TrainingDiverged(
                         f"training diverged: the loss became {err} at epoch {epoch}, step "
                         f"{opt.steps + 1} (learning rate {opt.current_learning_rate():g}); "
-                        f"try a smaller learning rate"
+                        f"try a smaller learning rate", history
                     )
                 opt.step(net, net.backward(fp, T[idx], targets_checked=True))
             loss, acc = net.evaluate(X, T)
@@ -171,7 +178,7 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
             if not math.isfinite(loss):
                 raise TrainingDiverged(
                     f"training diverged: the loss became {loss} after epoch {epoch} "
-                    f"(learning rate {opt.current_learning_rate():g}); try a smaller learning rate"
+                    f"(learning rate {opt.current_learning_rate():g}); try a smaller learning rate", history
                 )
             if classify:
                 history.accuracy.append(acc)

@@ -87,9 +87,10 @@ def test_fit_stops_with_a_clear_error_when_the_loss_diverges():
     X = rng.normal(size=(64, 3)) * 10
     T = rng.normal(size=(64, 1)) * 10
     net = MLP([3, 32, 1], hidden="relu", loss="sse", rng=1)
-    with pytest.raises(TrainingDiverged, match=r"diverged.*epoch \d+.*learning rate 10"):
+    with pytest.raises(TrainingDiverged, match=r"diverged.*epoch \d+.*learning rate 10") as info:
         with np.errstate(all="ignore"):
             fit(net, X, T, epochs=50, learning_rate=10.0, rng=2)
+    assert info.value.history.epochs < 50  # what was recorded before it diverged
 
 
 def test_fit_shows_a_progress_bar(capsys):
