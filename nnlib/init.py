@@ -4,8 +4,9 @@ Each initializer is ``f(shape, rng) -> ndarray`` for a weight matrix of shape
 ``(n_l, n_{l-1}) = (fan_out, fan_in)`` (DESIGN.md sec. 3), returned as float64. Biases start
 at zero (:class:`~nnlib.network.MLP` does that).
 
-- Xavier/Glorot (Glorot & Bengio 2010, eq. 16): Var(w) = 2 / (fan_in + fan_out);
-  normal with that variance, or uniform on [-r, r] with r = sqrt(6 / (fan_in + fan_out)).
+- Xavier/Glorot (Glorot & Bengio 2010): Var(w) = 2 / (fan_in + fan_out) (their eq. 12);
+  normal with that variance, or uniform on [-r, r] with r = sqrt(6 / (fan_in + fan_out))
+  (their eq. 16, "normalized initialization").
 - He/Kaiming (He et al. 2015, eq. 10): Var(w) = 2 / fan_in, for ReLU units, because a ReLU
   halves the second moment: Var(h_j) = fan_in * Var(w) / 2 for unit-variance inputs;
   normal with that variance, or uniform on [-r, r] with r = sqrt(6 / fan_in).
@@ -96,13 +97,16 @@ def uniform(low, high):
 
 
 def xavier_normal(shape, rng):
-    """Xavier/Glorot normal: N(0, 2 / (fan_in + fan_out)). Glorot & Bengio 2010, eq. 16."""
+    """Xavier/Glorot normal: N(0, 2 / (fan_in + fan_out)). Glorot & Bengio 2010, eq. 12."""
     fan_in, fan_out = fans(shape)
     return as_rng(rng).normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), size=shape)
 
 
 def xavier_uniform(shape, rng):
-    """Xavier/Glorot uniform: U[-r, r], r = sqrt(6 / (fan_in + fan_out)) (variance 2/(in+out))."""
+    """Xavier/Glorot uniform: U[-r, r], r = sqrt(6 / (fan_in + fan_out)) (variance 2/(in+out)).
+
+    Glorot & Bengio 2010, eq. 16.
+    """
     fan_in, fan_out = fans(shape)
     r = np.sqrt(6.0 / (fan_in + fan_out))
     return as_rng(rng).uniform(-r, r, size=shape)

@@ -108,11 +108,12 @@ def layer_histograms(values, title="activations", bins=40, range=None, fig=None)
     axes = fig.subplots(1, n, sharey=True, squeeze=False)[0]
     for l, (ax, v) in enumerate(zip(axes, values), start=1):
         v = np.asarray(v, dtype=float).ravel()
-        ax.hist(v, bins=bins, range=range, color="tab:blue")
+        ax.hist(v, bins=bins, range=range, color="tab:blue", histtype="stepfilled")
         ax.set_title(f"layer {l}\nstd {v.std():.2g}", fontsize=8)
         ax.tick_params(labelsize=7)
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    if hasattr(fig, "tight_layout"):  # a SubFigure has no layout engine of its own
+        fig.tight_layout()
     return fig
 
 
