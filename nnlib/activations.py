@@ -179,12 +179,21 @@ class Activation:
     params: dict = field(default_factory=dict)
     kinks: tuple = ()
     description: str = ""
+    # h'(z) written with the activation a = h(z), where that is exact (tanh: 1 - a^2,
+    # PRML eq. 5.66); lets the backward pass reuse a instead of recomputing h(z)
+    derivative_from_activation: Callable | None = None
 
     def __call__(self, z):
         return self.function(z, **self.params)
 
     def prime(self, z):
         """h'(z) at the pre-activation z (same shape as z)."""
+        return self.derivative(z, **self.params)
+
+    def prime_given(self, z, a):
+        """h'(z) given both z and the activation a = h(z) (same shapes); equal to ``prime(z)``."""
+        if self.derivative_from_activation is not None and not self.params:
+            return self.derivative_from_activation(a)
         return self.derivative(z, **self.params)
 
     def with_params(self, **params):
@@ -196,7 +205,8 @@ class Activation:
                 f"its parameters are {sorted(self.params) or 'none'}"
             )
         return Activation(self.name, self.function, self.derivative,
-                          {**self.params, **params}, self.kinks, self.description)
+                          {**self.params, **params}, self.kinks, self.description,
+                          self.derivative_from_activation)
 
     def __repr__(self):
         extra = ", ".join(f"{k}={v}" for k, v in self.params.items())
@@ -216,9 +226,11 @@ for _act in (
     Activation("identity", lambda z: identity(z), lambda z: identity_prime(z),
                description="h(z) = z (linear unit; regression output)"),
     Activation("sigmoid", lambda z: sigmoid(z), lambda z: sigmoid_prime(z),
-               description="logistic sigmoid 1/(1+exp(-z))"),
+               description="logistic sigmoid 1/(1+exp(-z))",
+               derivative_from_activation=lambda a: a * (1.0 - a)),
     Activation("tanh", lambda z: tanh(z), lambda z: tanh_prime(z),
-               description="hyperbolic tangent"),
+               description="hyperbolic tangent",
+               derivative_from_activation=lambda a: 1.0 - a * a),
     Activation("relu", lambda z: relu(z), lambda z: relu_prime(z), kinks=(0.0,),
                description="max(0, z)"),
     Activation("leaky_relu", leaky_relu, leaky_relu_prime, {"alpha": 0.01}, kinks=(0.0,),

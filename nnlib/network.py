@@ -166,7 +166,7 @@ def backward(fp: ForwardPass, T, W, hidden, loss, *, targets_checked=False) -> G
         dW[l] = delta[l].T @ fp.a[l - 1]
         db[l] = delta[l].sum(axis=0)
         if l > 1:
-            delta[l - 1] = (delta[l] @ W[l]) * hidden[l - 2].prime(fp.z[l - 1])
+            delta[l - 1] = (delta[l] @ W[l]) * hidden[l - 2].prime_given(fp.z[l - 1], fp.a[l - 1])
     return Gradients(dW, db, delta)
 
 

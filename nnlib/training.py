@@ -52,9 +52,15 @@ def sgd_step(W, b, dW, db, learning_rate, momentum=0.0, weight_decay=0.0, vW=Non
     biases are not decayed), ``v = momentum * v - learning_rate * g``, ``W[l] += v``
     (classical momentum: Polyak 1964; Goodfellow et al., Deep Learning, Algorithm 8.2).
     With ``momentum = 0`` this is plain ``W <- W - learning_rate * grad``.
-    ``vW``, ``vb``: the velocities from the previous step (None: zeros).
+    ``vW``, ``vb``: the velocities from the previous step (None: zeros). With ``momentum = 0``
+    and no velocities given, no velocities are kept and ``(None, None)`` is returned.
     """
     L = len(W) - 1
+    if momentum == 0 and vW is None:  # plain SGD: no velocity to keep
+        for l in range(1, L + 1):
+            W[l] -= learning_rate * (dW[l] + weight_decay * W[l] if weight_decay else dW[l])
+            b[l] -= learning_rate * db[l]
+        return None, None
     if vW is None:
         vW = [None] + [np.zeros_like(W[l]) for l in range(1, L + 1)]
         vb = [None] + [np.zeros_like(b[l]) for l in range(1, L + 1)]

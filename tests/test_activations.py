@@ -108,3 +108,10 @@ def test_registering_an_activation_makes_it_available():
         assert act.get_activation("cube") is new
     finally:
         del act.ACTIVATIONS["cube"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_derivative_given_the_activation_equals_derivative_of_z(name):
+    a = act.get_activation(name)
+    z = _away_from_kinks(a, np.random.default_rng(4))
+    assert np.allclose(a.prime_given(z, a(z)), a.prime(z), rtol=1e-12, atol=1e-15)
