@@ -1,0 +1,110 @@
+"""course grade: bad submissions are reported, the others are graded; csv; feedback."""
+import csv
+import re
+
+import nbformat
+import pytest
+from toy_course import AID, HIDDEN_MARK, make_toy_course, write_submission
+
+from course.build import build
+from course.cli import main
+from course.submission import student_submission
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """Grade reference, blank, and submissions that hang, delete a test cell, are not
+    JSON, or kill the kernel."""
+    root = make_toy_course(tmp_path_factory.mktemp("grade"))
+    build(root)
+    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
+    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    subs = root / "incoming"
+    write_submission(subs, "reference", student_submission(rel, src))
+    write_submission(subs, "blank", rel)
+    write_submission(subs, "hanger", student_submission(
+        rel, src, {"square": "def square(x):\n    while True: pass"}))
+    nb = student_submission(rel, src)
+    nb.cells = [c for c in nb.cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") != "test_total"]
+    write_submission(subs, "deleter", nb)
+    write_submission(subs, "garbler", "this is { not json")
+    write_submission(subs, "crasher", student_submission(
+        rel, src, {"total": "import os\nos._exit(1)"}))  # kills the kernel
+    import io
+    import contextlib
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = main(["grade", AID, "--submissions", str(subs), "--timeout", "3",
+                       "--jobs", "2", "--root", str(root)])
+    return root, status, out.getvalue()
+
+
+def problem_lines(output):
+    return [ln.strip() for ln in output.split("need a look:")[-1].splitlines()
+            if re.match(r"\s+\w+/" + AID, ln)]
+
+
+def test_bad_submissions_are_reported_with_reasons(graded):
+    _, status, out = graded
+    assert status == 0
+    lines = problem_lines(out)
+    assert any(ln.startswith(f"hanger/{AID}: cell test_square timed out after 3 s")
+               and "[score 2/3]" in ln for ln in lines), out
+    assert any(ln.startswith(f"deleter/{AID}: deleted test cell test_total") for ln in lines), out
+    assert any(ln.startswith(f"garbler/{AID}: not a notebook") and "[no score]" in ln
+               for ln in lines), out
+    assert any(ln.startswith(f"crasher/{AID}: autograde failed:") and "DeadKernelError" in ln
+               for ln in lines), out
+    assert not any(ln.startswith(("reference/", "blank/")) for ln in lines), out
+
+
+def test_good_submissions_are_still_graded(graded):
+    _, _, out = graded
+    assert "reference: 3/3" in out and "blank: 0/3" in out
+    assert "graded 4/6 submission(s)" in out
+
+
+def test_grades_csv(graded):
+    root, _, _ = graded
+    with open(root / "course-data" / "grades.csv", newline="") as f:
+        rows = list(csv.reader(f))
+    assert rows == [
+        ["student", "assignment", "score", "max_score"],
+        ["blank", AID, "0", "3"],
+        ["deleter", AID, "1", "3"],
+        ["hanger", AID, "2", "3"],
+        ["reference", AID, "3", "3"],
+    ]
+
+
+def test_feedback_hides_hidden_tests_and_tracebacks(graded):
+    root, _, _ = graded
+    pages = sorted((root / "course-data" / "feedback").glob(f"*/{AID}/{AID}.html"))
+    assert {p.parts[-3] for p in pages} == {"reference", "blank", "hanger", "deleter"}
+    for page in pages:
+        html = page.read_text()
+        assert HIDDEN_MARK not in html, page
+        assert "HIDDEN TESTS" not in html, page
+        assert "Traceback (most recent call last)" not in html, page
+        assert "most recent call last" not in html, page
+        assert "hidden tests were run here" in html, page
+    blank = (root / "course-data" / "feedback" / "blank" / AID / f"{AID}.html").read_text()
+    assert "NotImplementedError" in blank  # the one-line error is kept
+
+
+def test_kernel_sees_student_id_and_runs_in_autograded_dir(graded):
+    root, _, _ = graded
+    nb = nbformat.read(root / "course-data" / "autograded" / "deleter" / AID / f"{AID}.ipynb",
+                       as_version=4)
+    text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
+    assert "student deleter" in text
+    assert f"cwd {root / 'course-data' / 'autograded' / 'deleter' / AID}" in text
+
+
+def test_unknown_submissions_dir_is_a_clear_error(graded, capsys):
+    root, _, _ = graded
+    assert main(["grade", AID, "--submissions", str(root / "nope"), "--root", str(root)]) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -1,0 +1,138 @@
+"""The graders of the real assignments, proven on the sample class.
+
+For every ``solutions/<id>/`` and every mistake in ``course/sample/mistakes/<id>.toml``
+present when pytest runs: the sample class (``course.sample_class``) is assembled
+and graded ONCE (session fixture, all cores) in a temporary copy of the course, then
+
+- ``reference`` gets full marks on every automatically graded test cell;
+- ``blank`` gets zero and grading it does not fail;
+- each mistake loses points on every cell in its ``breaks`` and only there.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.build import build
+from course.grade import grade
+from course.paths import CourseError, assignment_ids
+from course.sample_class import BLANK, REFERENCE, assemble
+from course.submission import graded_test_ids
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parent.parent
+IDS = assignment_ids(REPO)
+if not IDS:
+    pytest.skip(f"no assignments yet: {REPO / 'solutions'} has no <id>/<id>.ipynb",
+                allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+
+def _mistake_params():
+    """(assignment, student) for every [[mistake]] of every mistakes file, read raw
+    (validation happens in the fixture, so one bad file fails only its own tests)."""
+    params = []
+    for aid in IDS:
+        path = REPO / "course" / "sample" / "mistakes" / f"{aid}.toml"
+        if not path.is_file():
+            continue
+        try:
+            entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mistake", [])
+        except tomllib.TOMLDecodeError:
+            entries = [{"student": "<unreadable file>"}]
+        for n, e in enumerate(entries, 1):
+            student = str(e.get("student", f"<mistake #{n}>"))
+            params.append(pytest.param(aid, student, id=f"{aid}-{student}"))
+    return params
+
+
+@pytest.fixture(scope="session")
+def sample_grades(tmp_path_factory):
+    """``{assignment: (outcomes by student, roster or CourseError)}`` for a temporary
+    copy of the course (solutions + mistakes), graded with ``course grade`` machinery."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    if (REPO / "course" / "sample").is_dir():
+        shutil.copytree(REPO / "course" / "sample", root / "course" / "sample")
+    build(root)
+    results = {}
+    for aid in IDS:
+        subs = root / "sample-submissions" / aid
+        try:
+            roster = assemble(root, subs, [aid])
+        except CourseError as e:
+            results[aid] = ({}, e)
+            continue
+        outcomes = grade(root, aid, subs, jobs=os.cpu_count() or 1, progress=False)
+        results[aid] = ({o.student: o for o in outcomes}, roster)
+    return root, results
+
+
+def _get(sample_grades, aid, student):
+    root, results = sample_grades
+    outcomes, roster = results[aid]
+    if isinstance(roster, CourseError):
+        pytest.fail(f"{aid}: sample class could not be assembled: {roster}")
+    assert student in outcomes, f"{aid}: no graded submission for {student!r}"
+    out = outcomes[student]
+    assert out.score is not None, \
+        f"{aid}/{student}: grading gave no score: {'; '.join(out.problems)}"
+    tests = graded_test_ids(nbformat.read(root / "solutions" / aid / f"{aid}.ipynb", as_version=4))
+    return out, roster, tests
+
+
+def _table(aid, student, out, tests):
+    return "\n".join(f"    {aid}/{student} {gid}: {out.cells[gid][0]:g}/{out.cells[gid][1]:g}"
+                     if gid in out.cells else f"    {aid}/{student} {gid}: not graded"
+                     for gid in tests)
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_reference_gets_full_marks(sample_grades, aid):
+    out, _, tests = _get(sample_grades, aid, REFERENCE)
+    assert tests, f"{aid}: the solution notebook has no graded test cells"
+    short = [g for g in tests if g not in out.cells or out.cells[g][0] < out.cells[g][1]]
+    assert not short, (f"{aid}: the reference solution loses points on {', '.join(short)}:\n"
+                       + _table(aid, REFERENCE, out, tests)
+                       + (f"\n  problems: {'; '.join(out.problems)}" if out.problems else ""))
+    assert not out.problems, f"{aid}/{REFERENCE}: {'; '.join(out.problems)}"
+
+
+@pytest.mark.parametrize("aid", IDS)
+def test_blank_gets_zero(sample_grades, aid):
+    out, _, tests = _get(sample_grades, aid, BLANK)
+    scored = [g for g in tests if out.cells.get(g, (0, 0))[0] > 0]
+    assert not scored, (f"{aid}: the untouched release earns points on {', '.join(scored)}:\n"
+                        + _table(aid, BLANK, out, tests))
+    assert out.score == 0, f"{aid}/{BLANK}: total score {out.score:g}, expected 0"
+    assert not any("failed" in p or "process" in p or "crashed" in p for p in out.problems), \
+        f"{aid}/{BLANK}: grading failed: {'; '.join(out.problems)}"
+
+
+@pytest.mark.parametrize("aid, student", _mistake_params())
+def test_mistake_loses_points_only_where_it_breaks(sample_grades, aid, student):
+    out, roster, tests = _get(sample_grades, aid, student)
+    mistake = roster[student][aid]
+    wrong = []
+    for gid in tests:
+        score, top = out.cells.get(gid, (None, None))
+        if score is None:
+            wrong.append(f"{gid}: not graded")
+        elif gid in mistake.breaks and score >= top:
+            wrong.append(f"{gid}: expected to lose points, got {score:g}/{top:g}")
+        elif gid not in mistake.breaks and score < top:
+            wrong.append(f"{gid}: expected full marks, got {score:g}/{top:g}")
+    assert not wrong, (
+        f"{aid}: mistake of {student!r} in cell {mistake.cell!r} ({mistake.why}; "
+        f"breaks {', '.join(mistake.breaks)}):\n    " + "\n    ".join(wrong)
+        + "\n  all test cells:\n" + _table(aid, student, out, tests))
