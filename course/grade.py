@@ -148,7 +148,7 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
     finally:
         bar.close()
     merge_grades(root / DATA / "grades.csv", assignment,
-                 {s: (o.score, o.max_score) for s, o in outcomes.items()})
+                 {s: (o.score, o.max_score, "; ".join(o.problems)) for s, o in outcomes.items()})
     return [outcomes[s] for s in students]
 
 

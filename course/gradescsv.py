@@ -1,8 +1,10 @@
 """``course-data/grades.csv``: one row per student per assignment graded so far.
 
-Columns ``student, assignment, score, max_score``; rows sorted by (student,
+Columns ``student, assignment, score, max_score, note``; rows sorted by (student,
 assignment); grading an assignment replaces the rows of the students just graded
-and keeps every other row.
+and keeps every other row. Every submission has a row: one that got no score (not a
+notebook, a crashed grader) has an empty score, and ``note`` gives the reason for any
+submission that needs a look (a timed-out cell, a deleted test cell, ...).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-FIELDS = ["student", "assignment", "score", "max_score"]
+FIELDS = ["student", "assignment", "score", "max_score", "note"]
 
 
 def _fmt(x) -> str:
@@ -27,22 +29,21 @@ def read_grades(path: Path) -> list[dict]:
         return [dict(r) for r in csv.DictReader(f)]
 
 
-def merge_grades(path: Path, assignment: str, scores: dict[str, tuple | None]) -> list[dict]:
+def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[dict]:
     """Update grades.csv for one assignment and return all its rows.
 
     Args:
         path: the csv file (created with its directory if missing).
         assignment: assignment id just graded.
-        scores: ``student -> (score, max_score)``, or ``None`` when the submission
-            got no score (its old row, if any, is removed).
+        scores: ``student -> (score, max_score, note)``; score and max_score are None
+            when the submission got no score; note is "" or the reasons it needs a look.
     """
     path = Path(path)
     rows = {(r["student"], r["assignment"]): r for r in read_grades(path)}
-    for student, sc in scores.items():
-        rows.pop((student, assignment), None)
-        if sc is not None and sc[0] is not None:
-            rows[(student, assignment)] = {"student": student, "assignment": assignment,
-                                           "score": _fmt(sc[0]), "max_score": _fmt(sc[1])}
+    for student, (score, max_score, note) in scores.items():
+        rows[(student, assignment)] = {"student": student, "assignment": assignment,
+                                       "score": _fmt(score), "max_score": _fmt(max_score),
+                                       "note": note}
     ordered = [rows[k] for k in sorted(rows)]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv")

@@ -71,13 +71,21 @@ def test_grades_csv(graded):
     root, _, _ = graded
     with open(root / "course-data" / "grades.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows == [
-        ["student", "assignment", "score", "max_score"],
+    assert rows[0] == ["student", "assignment", "score", "max_score", "note"]
+    # every student has a row; a submission that needs a look says why
+    assert [r[:4] for r in rows[1:]] == [
         ["blank", AID, "0", "3"],
+        ["crasher", AID, "", ""],
         ["deleter", AID, "1", "3"],
+        ["garbler", AID, "", ""],
         ["hanger", AID, "2", "3"],
         ["reference", AID, "3", "3"],
     ]
+    notes = {r[0]: r[4] for r in rows[1:]}
+    assert notes["reference"] == "" and notes["blank"] == ""
+    assert notes["garbler"].startswith("not a notebook")
+    assert "timed out" in notes["hanger"] and "deleted test cell" in notes["deleter"]
+    assert notes["crasher"] != ""
 
 
 def test_feedback_hides_hidden_tests_and_tracebacks(graded):
