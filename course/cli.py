@@ -36,8 +36,7 @@ def cmd_build(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from course.grade import format_problems, grade
-    from course.nbgrader_config import DATA
+    from course.grade import grade, print_report
     root = find_root(args.root)
     outcomes = grade(root, args.id, args.submissions, jobs=args.jobs, timeout=args.timeout)
     if not outcomes:
@@ -48,12 +47,7 @@ def cmd_grade(args) -> int:
     print(f"graded {len(graded)}/{len(outcomes)} submission(s) of {args.id}")
     for o in graded:
         print(f"  {o.student}: {o.score:g}/{o.max_score:g}")
-    problems = format_problems(outcomes)
-    if problems:
-        print("\nsubmissions that need a look:")
-        print("\n".join("  " + p for p in problems))
-    print(f"\ngrades:   {root / DATA / 'grades.csv'}")
-    print(f"feedback: {root / DATA / 'feedback'}/<student>/{args.id}/{args.id}.html")
+    print_report(root, outcomes, f"<student>/{args.id}/{args.id}.html")
     return 0
 
 

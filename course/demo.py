@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from course.build import build
-from course.grade import Outcome, format_problems, grade
+from course.grade import Outcome, grade, print_report
 from course.nbgrader_config import DATA
 from course.sample_class import BLANK, REFERENCE, assemble
 
@@ -70,12 +70,7 @@ def demo(root: Path, jobs: int | None = None, timeout: int = 30) -> int:
         outcomes += grade(root, aid, subs, jobs=jobs, timeout=timeout)
     print()
     print(gradebook_table(outcomes, ids))
-    problems = format_problems(outcomes)
-    if problems:
-        print("\nsubmissions that need a look:")
-        print("\n".join("  " + p for p in problems))
-    print(f"\ngrades:   {root / DATA / 'grades.csv'}")
-    print(f"feedback: {root / DATA / 'feedback'}/<student>/<assignment>/<assignment>.html")
+    problems = print_report(root, outcomes, "<student>/<assignment>/<assignment>.html")
     print(f"gradebook (nbgrader): {root / DATA / 'gradebook.db'}")
     print(f"done in {time.monotonic() - t0:.0f} s with {jobs} worker(s)")
     return 1 if problems else 0

@@ -160,3 +160,18 @@ def format_problems(outcomes: list[Outcome]) -> list[str]:
             sc = f" [score {o.score:g}/{o.max_score:g}]" if o.score is not None else " [no score]"
             lines.append(f"{o.student}/{o.assignment}: {p}{sc}")
     return lines
+
+
+def print_report(root: Path, outcomes: list[Outcome], feedback_pattern: str) -> list[str]:
+    """Print the submissions that need a look and where grades and feedback are.
+
+    ``feedback_pattern``: the feedback path below ``course-data/feedback/``, e.g.
+    ``<student>/02-xor/02-xor.html``. Returns the problem lines (empty: all is well).
+    """
+    problems = format_problems(outcomes)
+    if problems:
+        print("\nsubmissions that need a look:")
+        print("\n".join("  " + p for p in problems))
+    print(f"\ngrades:   {Path(root) / DATA / 'grades.csv'}")
+    print(f"feedback: {Path(root) / DATA / 'feedback'}/{feedback_pattern}")
+    return problems

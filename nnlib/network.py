@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import Activation, get_activation
-from .losses import Loss, get_loss
+from .losses import get_loss
 
 __all__ = ["ForwardPass", "Gradients", "MLP", "dense", "forward", "backward", "check_params"]
 

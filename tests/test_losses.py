@@ -5,16 +5,7 @@ import pytest
 from nnlib.activations import sigmoid, softmax
 from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.losses import Loss, get_loss
-
-
-def _targets(kind, n, k, rng):
-    if kind == "real":
-        return rng.normal(size=(n, k))
-    if kind == "binary":
-        return rng.integers(0, 2, size=(n, k)).astype(float)
-    if kind == "signed":
-        return (2 * rng.integers(0, 2, size=(n, k)) - 1).astype(float)
-    return np.eye(k)[rng.integers(0, k, size=n)]
+from nettargets import random_targets
 
 
 PAIRS = [
@@ -32,7 +23,7 @@ def test_delta_matches_central_difference(error, output):
     z = rng.normal(size=(n, k))
     if error == "bce" and output == "identity":
         z = rng.uniform(0.1, 0.9, size=(n, k))  # the error needs outputs in (0, 1)
-    t = _targets(loss.error.targets, n, k, rng)
+    t = random_targets(loss.error.targets, n, k, rng)
     num = numerical_gradient(lambda: loss.value(z, t), z)
     assert relative_error(loss.delta(z, t), num) < 1e-7
 
@@ -43,7 +34,7 @@ def test_canonical_pairs_give_output_minus_target_over_n(error):
     loss = get_loss(error)
     assert loss.canonical
     z = rng.normal(size=(6, 3))
-    t = _targets(loss.error.targets, 6, 3, rng)
+    t = random_targets(loss.error.targets, 6, 3, rng)
     y = {"sse": z, "bce": sigmoid(z), "softmax_ce": softmax(z)}[error]
     assert np.allclose(loss.delta(z, t), (y - t) / 6)
 

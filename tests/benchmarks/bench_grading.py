@@ -20,7 +20,6 @@ ratios within one run are what to compare.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import subprocess
 import sys
