@@ -3,7 +3,7 @@
     course build [ID...] [--check]
     course grade ID --submissions DIR [--jobs N] [--timeout SECONDS]
     course validate NOTEBOOK [--timeout SECONDS]
-    course demo [--jobs N]
+    course demo [ID...] [--jobs N]
 
 Every subcommand accepts ``--root DIR`` (default: the current directory if it has
 ``solutions/``, else the checkout that contains the installed ``course`` package).
@@ -60,7 +60,7 @@ def cmd_validate(args) -> int:
 
 def cmd_demo(args) -> int:
     from course.demo import demo
-    return demo(find_root(args.root), jobs=args.jobs, timeout=args.timeout)
+    return demo(find_root(args.root), jobs=args.jobs, timeout=args.timeout, ids=args.ids)
 
 
 def _positive(text: str) -> int:
@@ -102,6 +102,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", parents=[common],
                        help="build, grade the sample class, print the gradebook")
+    d.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
     d.add_argument("--jobs", type=_positive, default=None)
     d.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS")
     d.set_defaults(func=cmd_demo)

@@ -51,15 +51,17 @@ def gradebook_table(outcomes: list[Outcome], assignments: list[str]) -> str:
     return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *map(fmt, rows)])
 
 
-def demo(root: Path, jobs: int | None = None, timeout: int = 30) -> int:
-    """Run the demo in course root ``root``; print progress and the gradebook.
+def demo(root: Path, jobs: int | None = None, timeout: int = 30,
+         ids: list[str] | None = None) -> int:
+    """Run the demo in course root ``root`` for assignments ``ids`` (default: all); print
+    progress and the gradebook.
 
     Returns:
         0 when every submission was graded without an unexpected problem, else 1.
     """
     root = Path(root)
     t0 = time.monotonic()
-    ids = build(root)
+    ids = build(root, ids)
     print(f"built the release of {len(ids)} assignment(s) into {root / 'notebooks'}")
     subs = root / DATA / "sample-submissions"
     roster = assemble(root, subs, ids)
