@@ -36,16 +36,23 @@ def _transient(result: dict) -> bool:
     return any(t in text for t in TRANSIENT)
 
 
+def _unlocked(fn):
+    """``fn()``, called again (with jitter) while the SQLite gradebook is locked by another
+    worker; the last attempt's error propagates."""
+    for attempt in range(RETRIES):
+        try:
+            return fn()
+        except OperationalError as e:
+            if LOCKED not in str(e) or attempt == RETRIES - 1:
+                raise
+            time.sleep(0.5 + random.random() * (attempt + 1))
+
+
 def _retrying(step):
     """Call ``step()`` again (with jitter) while it fails for a transient reason
     (SQLite gradebook locked, kernel failed to start)."""
     for attempt in range(RETRIES):
-        try:
-            result = step()
-        except OperationalError as e:
-            if LOCKED not in str(e) or attempt == RETRIES - 1:
-                raise
-            result = {"success": False, "log": str(e)}
+        result = _unlocked(step)
         text = result.get("log", "") + result.get("error", "")
         limit = RETRIES if LOCKED in text else 2  # a kernel start is retried once
         if result.get("success") or not _transient(result) or attempt >= limit - 1:
@@ -119,17 +126,10 @@ def autograde_one(root: Path, assignment: str, student: str, timeout: int = 30) 
     cells: dict = {}
     feedback = None
     if result.get("success"):
-        for attempt in range(RETRIES):
-            try:
-                score, max_score, cells = read_scores(root, assignment, student)
-                break
-            except MissingEntry:
-                problems.append("no score recorded in the gradebook")
-                break
-            except OperationalError as e:
-                if LOCKED not in str(e) or attempt == RETRIES - 1:
-                    raise
-                time.sleep(0.5 + random.random())
+        try:
+            score, max_score, cells = _unlocked(lambda: read_scores(root, assignment, student))
+        except MissingEntry:
+            problems.append("no score recorded in the gradebook")
         fb = _retrying(lambda: run_converter(GenerateFeedback, root, assignment, student,
                                              force=True))
         html = root / DATA / "feedback" / student / assignment / f"{assignment}.html"

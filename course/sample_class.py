@@ -35,7 +35,8 @@ def load_all_mistakes(root: Path, ids: list[str] | None = None) -> dict[str, lis
     ids = check_ids(root, ids)
     mdir = mistakes_dir(root)
     if mdir.is_dir():
-        orphans = sorted(p.name for p in mdir.glob("*.toml") if p.stem not in check_ids(root, None))
+        known = set(check_ids(root, None))
+        orphans = sorted(p.name for p in mdir.glob("*.toml") if p.stem not in known)
         if orphans:
             raise CourseError(f"{mdir}: mistakes file(s) for unknown assignment(s): {', '.join(orphans)}")
     out = {}
