@@ -31,6 +31,28 @@ COURSE_ID = "nncourse"
 DATA = "course-data"
 
 
+def execution_config(timeout=30):
+    """How notebooks are executed, for autograde and for ``course validate`` alike.
+
+    Args:
+        timeout: per-cell timeout in seconds; a cell that exceeds it is interrupted and
+            gets a CellTimeoutError output, the rest of the notebook still runs.
+
+    Returns:
+        ``traitlets.config.Config``.
+    """
+    c = Config()
+    c.Execute.timeout = int(timeout)
+    # kernels talk over Unix sockets: no TCP port races between parallel graders
+    # (ZMQError "Address already in use"), no "running over TCP" warning
+    # (socket files under an absolute, per-process prefix: the kernel runs in
+    # another directory than the client)
+    if os.name == "posix":
+        c.KernelManager.transport = "ipc"
+        c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"nncourse-kernel-{os.getpid()}")
+    return c
+
+
 def course_config(root, timeout=30):
     """nbgrader settings for the course rooted at ``root``.
 
@@ -62,16 +84,7 @@ def course_config(root, timeout=30):
     cd.solution_directory = f"{DATA}/solution"
     cd.source_with_tests_directory = f"{DATA}/source_with_tests"
     cd.db_url = "sqlite:///" + os.path.join(root, DATA, "gradebook.db")
-    # per-cell timeout; a cell that exceeds it is interrupted and gets a
-    # CellTimeoutError output, the rest of the notebook still runs
-    c.Execute.timeout = int(timeout)
-    # kernels talk over Unix sockets: no TCP port races between parallel graders
-    # (ZMQError "Address already in use"), no "running over TCP" warning
-    # (socket files under an absolute, per-process prefix: the kernel runs in
-    # another directory than the client)
-    if os.name == "posix":
-        c.KernelManager.transport = "ipc"
-        c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"nncourse-kernel-{os.getpid()}")
+    c.merge(execution_config(timeout))
     # feedback must not reveal hidden tests or quote them in tracebacks
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests]
     return c

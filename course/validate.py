@@ -14,6 +14,7 @@ from pathlib import Path
 from nbgrader import utils
 from nbgrader.validator import Validator
 
+from course.nbgrader_config import execution_config
 from course.nbgrader_run import ensure_env_on_path, single_blas_thread
 from course.paths import CourseError
 from course.precheck import read_submission
@@ -53,7 +54,7 @@ def validate(path: Path, timeout: int = 30) -> list[CellReport]:
         raise CourseError(f"{path}: {reason}")
     ensure_env_on_path()
     single_blas_thread()
-    validator = Validator(config=_config(timeout))
+    validator = Validator(config=execution_config(timeout))
     resources = {"metadata": {"path": str(path.parent)}}
     with utils.setenv(NBGRADER_VALIDATING="1", NBGRADER_EXECUTION="validate"):
         for pp_cls in validator.preprocessors:
@@ -74,14 +75,6 @@ def validate(path: Path, timeout: int = 30) -> list[CellReport]:
         elif any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             reports.append(CellReport(name, "error", _first_error(cell)))
     return reports
-
-
-def _config(timeout: int):
-    """Only the execution settings of the course config (no course root needed)."""
-    from traitlets.config import Config
-    c = Config()
-    c.Execute.timeout = int(timeout)
-    return c
 
 
 def format_reports(reports: list[CellReport]) -> tuple[str, bool]:
