@@ -9,6 +9,8 @@ File format (one table per mistake)::
     replace = '''np.log(1 + np.exp(-m))'''
     breaks = ["test_logistic_loss"]      # grade_ids of test cells that must lose points
     why = "exp overflow for large margins"
+    diagnosis = "overflow"               # optional: text the grader's message must contain,
+                                         # the proof that the feedback names this mistake
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ class Mistake:
     breaks: tuple[str, ...]
     why: str
     origin: str  # "<file> mistake #<n>" for messages
+    diagnosis: str = ""  # text the grader's message for this mistake must contain
 
     def apply(self, source: NotebookNode) -> str:
         """The patched text of solution cell ``cell`` of the source notebook."""
@@ -108,6 +111,9 @@ def load_mistakes(path: Path, source: NotebookNode) -> list[Mistake]:
         if bad or not entry["breaks"]:
             raise CourseError(f"{where}: 'breaks' must list graded test cells; unknown: "
                               f"{bad or '(empty list)'}; test cells: {', '.join(sorted(tests))}")
+        if not isinstance(entry.get("diagnosis", ""), str):
+            raise CourseError(f"{where}: key 'diagnosis' must be a string")
         out.append(Mistake(path.stem, student, cell, entry["find"], entry["replace"],
-                           tuple(entry["breaks"]), entry["why"], where))
+                           tuple(entry["breaks"]), entry["why"], where,
+                           entry.get("diagnosis", "")))
     return out

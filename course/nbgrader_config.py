@@ -53,6 +53,27 @@ def execution_config(timeout=30):
     return c
 
 
+def autograde_preprocessors(execute=None):
+    """nbgrader's autograde pipeline with the course's trusted judge right after execution.
+
+    Args:
+        execute: the preprocessor class that executes the notebook (default nbgrader's
+            ``Execute``).
+
+    Returns:
+        The list for ``Autograde.autograde_preprocessors``: nbgrader's default order, with
+        ``course.judge.JudgeEvidence`` inserted after the execute step.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,
+                                        IgnorePattern, LimitOutput, SaveAutoGrades)
+
+    from course.judge import JudgeEvidence
+
+    return [execute or Execute, JudgeEvidence, IgnorePattern, ClearMetadataPreprocessor,
+            LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+
+
 def course_config(root, timeout=30):
     """nbgrader settings for the course rooted at ``root``.
 
@@ -85,6 +106,8 @@ def course_config(root, timeout=30):
     cd.source_with_tests_directory = f"{DATA}/source_with_tests"
     cd.db_url = "sqlite:///" + os.path.join(root, DATA, "gradebook.db")
     c.merge(execution_config(timeout))
+    # grades are decided outside the student's kernel, from the evidence it emitted
+    c.Autograde.autograde_preprocessors = autograde_preprocessors()
     # feedback must not reveal hidden tests or quote them in tracebacks
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests]
     return c

@@ -23,7 +23,7 @@ import numpy as np
 from .gradcheck import relative_error
 
 __all__ = [
-    "STUDENT_ENV", "student_id", "student_rng", "check_array", "check_scalar", "forbid",
+    "STUDENT_ENV", "student_id", "seeded_rng", "student_rng", "check_array", "check_scalar", "forbid",
     "CalledReference", "passed",
 ]
 
@@ -46,11 +46,17 @@ def student_id() -> str:
     return "local"
 
 
-def student_rng(exercise: str) -> np.random.Generator:
-    """A Generator seeded by SHA-256 of ``'<student id>/<exercise>'`` (never Python's ``hash()``,
-    which changes between processes), so each student's hidden cases are stable and their own."""
-    digest = hashlib.sha256(f"{student_id()}/{exercise}".encode()).digest()
+def seeded_rng(student: str, exercise: str) -> np.random.Generator:
+    """A Generator seeded by SHA-256 of ``'<student>/<exercise>'`` (never Python's ``hash()``,
+    which changes between processes), so each student's hidden cases are stable and their own,
+    and the trusted judge can draw the same cases again."""
+    digest = hashlib.sha256(f"{student}/{exercise}".encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def student_rng(exercise: str) -> np.random.Generator:
+    """:func:`seeded_rng` for the student whose notebook is running (:func:`student_id`)."""
+    return seeded_rng(student_id(), exercise)
 
 
 def _close(u, v, rtol):
