@@ -26,11 +26,6 @@ def cells_by_grade_id(nb: NotebookNode) -> dict[str, NotebookNode]:
     return {m["grade_id"]: c for c in nb.cells if (m := nbgrader_meta(c)).get("grade_id")}
 
 
-def solution_cell_ids(nb: NotebookNode) -> list[str]:
-    """grade_ids of the solution cells, in notebook order."""
-    return [m["grade_id"] for c in nb.cells if (m := nbgrader_meta(c)).get("solution")]
-
-
 def graded_test_ids(nb: NotebookNode) -> list[str]:
     """grade_ids of the automatically graded test cells (grade, not solution), in order."""
     return [m["grade_id"] for c in nb.cells

@@ -1,7 +1,7 @@
 """nnlib: a small, exact numpy reference implementation of feed-forward neural networks.
 
 The forward and backward passes are written out by hand, in the notation of the course
-(DESIGN.md sec. 3): batches are rows, ``W[l]`` has shape ``(n_l, n_{l-1})``, ``z`` is the
+(docs/design.md, "Notation"): batches are rows, ``W[l]`` has shape ``(n_l, n_{l-1})``, ``z`` is the
 pre-activation, ``a`` the activation, ``delta[l] = dE/dz[l]``, and ``E`` is the mean over the batch.
 Every graded notebook cell compares a student's answer with this library.
 """

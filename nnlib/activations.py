@@ -2,9 +2,12 @@
 
 Every function here acts elementwise on an array ``z`` of any shape (in a network, the
 pre-activations of one layer, shape ``(N, n_l)``) and returns an array of the same shape.
-The derivative is taken with respect to the pre-activation ``z`` and is evaluated at ``z``
-(never at the activation ``a = h(z)``; see :func:`tanh_prime_from_activation` for the form
-Bishop uses).
+The derivative is taken with respect to the pre-activation ``z``: ``h'(z) = dh/dz``. Each
+``*_prime`` function evaluates it at ``z``. Where the derivative can be written exactly with
+the activation ``a = h(z)`` instead (sigmoid ``a (1 - a)``; tanh ``1 - a^2``, Bishop PRML
+eq. 5.60), :class:`Activation` also has that form (``prime_given(z, a)``), which the backward
+pass uses because it reuses the stored ``a``. Both are the same number: what matters is to
+apply the formula to the right quantity (``1 - a^2`` of the activation, never ``1 - z^2``).
 
 Adding an activation is one :func:`register` call; the test suite checks every registered
 activation against central differences automatically.
@@ -178,7 +181,6 @@ class Activation:
     derivative: Callable
     params: dict = field(default_factory=dict)
     kinks: tuple = ()
-    description: str = ""
     # h'(z) written with the activation a = h(z), where that is exact (tanh: 1 - a^2,
     # PRML eq. 5.66); lets the backward pass reuse a instead of recomputing h(z)
     derivative_from_activation: Callable | None = None
@@ -205,7 +207,7 @@ class Activation:
                 f"its parameters are {sorted(self.params) or 'none'}"
             )
         return Activation(self.name, self.function, self.derivative,
-                          {**self.params, **params}, self.kinks, self.description,
+                          {**self.params, **params}, self.kinks,
                           self.derivative_from_activation)
 
     def __repr__(self):
@@ -223,24 +225,16 @@ def register(activation: Activation) -> Activation:
 
 
 for _act in (
-    Activation("identity", lambda z: identity(z), lambda z: identity_prime(z),
-               description="h(z) = z (linear unit; regression output)"),
+    Activation("identity", lambda z: identity(z), lambda z: identity_prime(z)),
     Activation("sigmoid", lambda z: sigmoid(z), lambda z: sigmoid_prime(z),
-               description="logistic sigmoid 1/(1+exp(-z))",
                derivative_from_activation=lambda a: a * (1.0 - a)),
     Activation("tanh", lambda z: tanh(z), lambda z: tanh_prime(z),
-               description="hyperbolic tangent",
                derivative_from_activation=lambda a: 1.0 - a * a),
-    Activation("relu", lambda z: relu(z), lambda z: relu_prime(z), kinks=(0.0,),
-               description="max(0, z)"),
-    Activation("leaky_relu", leaky_relu, leaky_relu_prime, {"alpha": 0.01}, kinks=(0.0,),
-               description="z for z>0, alpha z otherwise"),
-    Activation("elu", elu, elu_prime, {"alpha": 1.0}, kinks=(0.0,),
-               description="z for z>0, alpha (exp(z)-1) otherwise"),
-    Activation("swish", lambda z: swish(z), lambda z: swish_prime(z),
-               description="z sigmoid(z), also called SiLU"),
-    Activation("gelu", lambda z: gelu(z), lambda z: gelu_prime(z),
-               description="Gaussian error linear unit (tanh approximation)"),
+    Activation("relu", lambda z: relu(z), lambda z: relu_prime(z), kinks=(0.0,)),
+    Activation("leaky_relu", leaky_relu, leaky_relu_prime, {"alpha": 0.01}, kinks=(0.0,)),
+    Activation("elu", elu, elu_prime, {"alpha": 1.0}, kinks=(0.0,)),
+    Activation("swish", lambda z: swish(z), lambda z: swish_prime(z)),
+    Activation("gelu", lambda z: gelu(z), lambda z: gelu_prime(z)),
 ):
     register(_act)
 ACTIVATIONS["silu"] = ACTIVATIONS["swish"]

@@ -1,6 +1,6 @@
 """The checks behind every graded cell: compare an answer with nnlib and say what is wrong.
 
-Used by the notebooks' visible and hidden test cells (DESIGN.md sec. 4), and by students who
+Used by the notebooks' visible and hidden test cells (docs/design.md, "Graded cells"), and by students who
 want to check their own work. A failed check raises ``AssertionError`` whose message names the
 quantity, the relative error and, where it can tell, the mistake in the lectures' terms: wrong
 shape (with the expected one), transposed, wrong sign, off by a constant factor (e.g. the batch

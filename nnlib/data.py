@@ -90,17 +90,28 @@ class Digits:
 
     ``X_train`` ``(n_train, 64)``, ``X_test`` ``(n_test, 64)``: pixel values standardized with the
     mean and standard deviation of the *training* part only (``mean``, ``std``, each ``(64,)``;
-    constant pixels keep std 1). ``y_train``, ``y_test``: class ids 0..9. ``images_test``
+    constant pixels keep std 1). ``t_train``, ``t_test``: the targets, class ids 0..9 (``t``
+    as everywhere in the course: ``y`` is the network's output). ``images_test``
     ``(n_test, 8, 8)``: the raw test images (0..16) for plotting.
     """
 
     X_train: np.ndarray
     X_test: np.ndarray
-    y_train: np.ndarray
-    y_test: np.ndarray
+    t_train: np.ndarray
+    t_test: np.ndarray
     images_test: np.ndarray
     mean: np.ndarray
     std: np.ndarray
+
+    @property
+    def y_train(self):
+        """Old name of :attr:`t_train`."""
+        return self.t_train
+
+    @property
+    def y_test(self):
+        """Old name of :attr:`t_test`."""
+        return self.t_test
 
 
 def digits(test_size=0.2, seed=0):
@@ -122,8 +133,8 @@ def digits(test_size=0.2, seed=0):
     return Digits(
         X_train=scaler.transform(data.data[idx_train]),
         X_test=scaler.transform(data.data[idx_test]),
-        y_train=data.target[idx_train].astype(int),
-        y_test=data.target[idx_test].astype(int),
+        t_train=data.target[idx_train].astype(int),
+        t_test=data.target[idx_test].astype(int),
         images_test=data.images[idx_test],
         mean=scaler.mean_,
         std=scaler.scale_,

@@ -21,10 +21,13 @@ def numerical_gradient(f, x, eps=1e-6, method="central"):
     """dF/dx by finite differences for a scalar function ``f`` of an array ``x``.
 
     ``x``: float array of any shape; it is perturbed in place one entry at a time and restored
-    (so ``f`` may read it by reference, as a network reads its own weights). Returns an array of
-    the shape of ``x``. ``method``: ``'central'`` (O(eps^2)) or ``'forward'`` (O(eps)).
-    Raises ``ValueError`` for another method, a non-positive eps, a non-float array, or an ``f``
-    that does not return a finite scalar.
+    (so ``f`` may read it by reference, as a network reads its own weights). Returns a float64
+    array of the shape of ``x``. ``method``: ``'central'`` (O(eps^2)) or ``'forward'`` (O(eps)).
+    The quotient divides by the step actually taken, ``(x + eps) - x`` as stored in ``x``'s
+    dtype, so a float32 ``x`` (where ``x + eps`` rounds) still gives the right gradient.
+    Raises ``ValueError`` for another method, a non-positive eps, a non-float array, an eps
+    too small to change an entry of ``x`` in its dtype, or an ``f`` that does not return a
+    finite scalar.
     """
     if method not in ("central", "forward"):
         raise ValueError(f"method must be 'central' or 'forward', got {method!r}")
@@ -41,14 +44,20 @@ def numerical_gradient(f, x, eps=1e-6, method="central"):
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
+        up = float(flat[i]) - float(old)  # the step as stored (rounded in float32)
         f_plus = _scalar(f)
         if method == "central":
             flat[i] = old - eps
+            down = float(old) - float(flat[i])
             f_minus = _scalar(f)
-            g[i] = (f_plus - f_minus) / (2 * eps)
+            step, diff = up + down, f_plus - f_minus
         else:
-            g[i] = (f_plus - f0) / eps
+            step, diff = up, f_plus - f0
         flat[i] = old
+        if step == 0.0:
+            raise ValueError(f"eps = {eps:g} does not change x[{i}] = {float(old):g} in {x.dtype}: "
+                             f"use a larger eps")
+        g[i] = diff / step
     return grad
 
 

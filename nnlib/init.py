@@ -1,7 +1,7 @@
 """Weight initializers, every random one driven by an explicit ``numpy.random.Generator``.
 
 Each initializer is ``f(shape, rng) -> ndarray`` for a weight matrix of shape
-``(n_l, n_{l-1}) = (fan_out, fan_in)`` (DESIGN.md sec. 3), returned as float64. Biases start
+``(n_l, n_{l-1}) = (fan_out, fan_in)`` (docs/design.md, "Notation"), returned as float64. Biases start
 at zero (:class:`~nnlib.network.MLP` does that).
 
 - Xavier/Glorot (Glorot & Bengio 2010): Var(w) = 2 / (fan_in + fan_out) (their eq. 12);

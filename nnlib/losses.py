@@ -1,7 +1,7 @@
 """Output units and error functions, with the output-layer delta dE/dz[L].
 
 A :class:`Loss` pairs an output unit ``y = f(z)`` (identity, sigmoid, softmax or any registered
-activation) with an error function ``E(y, t)``. Conventions (DESIGN.md sec. 3):
+activation) with an error function ``E(y, t)``. Conventions (docs/design.md, "Notation"):
 
 - ``z`` is the output layer's pre-activation, shape ``(N, K)``; ``y = f(z)`` has the same shape.
 - ``t`` has shape ``(N, K)``: real targets (regression), 0/1 (binary cross-entropy), -1/+1
@@ -37,7 +37,7 @@ import numpy as np
 
 from .activations import Activation, get_activation, log_softmax, sigmoid, softmax
 
-__all__ = ["Loss", "ERRORS", "LOSSES", "get_loss", "as_targets", "softplus"]
+__all__ = ["Loss", "ERRORS", "get_loss", "as_targets", "softplus"]
 
 
 def softplus(x):
@@ -46,14 +46,33 @@ def softplus(x):
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def _output_minus_target(z, y, t):
+    return y - t
+
+
 @dataclass(frozen=True)
 class ErrorFunction:
-    """A per-example error on the *output* y: value E_n(y, t) (summed over k) and dE_n/dy."""
+    """A per-example error and everything the course knows about it, in one place.
+
+    ``value(y, t)``: E_n on the output y, summed over the K outputs, shape (N,);
+    ``grad(y, t)``: dE_n/dy, shape (N, K); ``targets``: the target kind ("real", "binary",
+    "signed", "onehot", see :func:`as_targets`); ``canonical_output``: the output unit whose
+    pairing with this error is canonical; ``stable(z, t)``: E_n computed from the pre-activation
+    z for the canonical pair without overflow (None: ``value(f(z), t)`` is already stable);
+    ``canonical_delta(z, y, t)``: N times dE/dz for the canonical pair (``y - t`` unless given).
+    """
 
     name: str
     value: Callable  # (y, t) -> (N,)
     grad: Callable  # (y, t) -> (N, K)
     targets: str  # "real", "binary", "signed", "onehot"
+    canonical_output: str
+    stable: Callable | None = None  # (z, t) -> (N,)
+    canonical_delta: Callable = None  # (z, y, t) -> (N, K); None: y - t
+
+    def __post_init__(self):
+        if self.canonical_delta is None:
+            object.__setattr__(self, "canonical_delta", _output_minus_target)
 
 
 _TINY = 1e-300
@@ -64,33 +83,34 @@ ERRORS = {
         "sse",
         lambda y, t: 0.5 * np.sum((y - t) ** 2, axis=1),
         lambda y, t: y - t,
-        "real",
+        "real", "identity",
     ),
     "bce": ErrorFunction(
         "bce",
         lambda y, t: -np.sum(t * np.log(np.maximum(y, _TINY))
                              + (1 - t) * np.log(np.maximum(1 - y, _TINY)), axis=1),
         lambda y, t: (y - t) / np.maximum(y * (1 - y), _TINY),
-        "binary",
+        "binary", "sigmoid",
+        # ln y = -softplus(-z), ln(1 - y) = -softplus(z)
+        stable=lambda z, t: np.sum(t * softplus(-z) + (1 - t) * softplus(z), axis=1),
     ),
     "softmax_ce": ErrorFunction(
         "softmax_ce",
         lambda y, t: -np.sum(t * np.log(np.maximum(y, _TINY)), axis=1),
         lambda y, t: -t / np.maximum(y, _TINY),
-        "onehot",
+        "onehot", "softmax",
+        stable=lambda z, t: -np.sum(t * log_softmax(z), axis=1),
     ),
     "logistic": ErrorFunction(
         "logistic",
         lambda y, t: np.sum(softplus(-t * y), axis=1),
         lambda y, t: -t * sigmoid(-t * y),
-        "signed",
+        "signed", "identity",
+        stable=lambda z, t: np.sum(softplus(-t * z), axis=1),
+        canonical_delta=lambda z, y, t: -t * sigmoid(-t * z),
     ),
 }
 ERRORS["cross_entropy"] = ERRORS["softmax_ce"]
-ERRORS["mse"] = ERRORS["sse"]
-
-# name of the error -> name of its canonical output unit
-CANONICAL_OUTPUT = {"sse": "identity", "bce": "sigmoid", "softmax_ce": "softmax", "logistic": "identity"}
 
 
 def as_targets(t, shape, kind, layer=None) -> np.ndarray:
@@ -147,7 +167,7 @@ class Loss:
         if error not in ERRORS:
             raise ValueError(f"unknown loss {error!r}; known losses: {', '.join(sorted(ERRORS))}")
         self.error = ERRORS[error]
-        canonical = CANONICAL_OUTPUT[self.error.name]
+        canonical = self.error.canonical_output
         output = canonical if output is None else output
         self.output_name = output if isinstance(output, str) else output.name
         self.softmax_output = self.output_name == "softmax"
@@ -171,14 +191,8 @@ class Loss:
     def per_example(self, z, t):
         """E_n for each example, shape (N,); ``t`` already validated, shape (N, K)."""
         z = np.asarray(z, dtype=float)
-        if self.canonical:
-            name = self.error.name
-            if name == "softmax_ce":
-                return -np.sum(t * log_softmax(z), axis=1)
-            if name == "bce":  # ln y = -softplus(-z), ln(1 - y) = -softplus(z)
-                return np.sum(t * softplus(-z) + (1 - t) * softplus(z), axis=1)
-            if name == "logistic":
-                return np.sum(softplus(-t * z), axis=1)
+        if self.canonical and self.error.stable is not None:
+            return self.error.stable(z, t)
         return self.error.value(self.output(z), t)
 
     def value(self, z, t, layer=None):
@@ -201,23 +215,18 @@ class Loss:
         if not checked:
             t = self.targets(t, z.shape, layer)
         n = z.shape[0]
-        if self.canonical:
-            if self.error.name == "logistic":
-                return -t * sigmoid(-t * z) / n
-            return ((self.output(z) if y is None else y) - t) / n
         y = self.output(z) if y is None else y
+        if self.canonical:
+            return self.error.canonical_delta(z, y, t) / n
         g = self.error.grad(y, t)
         if self.softmax_output:
             return y * (g - np.sum(g * y, axis=1, keepdims=True)) / n
         return g * self.output_unit.prime(z) / n
 
 
-LOSSES = ("sse", "bce", "softmax_ce", "logistic")
-
-
 def get_loss(spec, output=None) -> Loss:
     """A :class:`Loss` from a name (``'sse'``, ``'bce'``, ``'softmax_ce'``, ``'logistic'``;
-    aliases ``'mse'``, ``'cross_entropy'``) and an optional output unit, or a Loss passed through.
+    alias ``'cross_entropy'``) and an optional output unit, or a Loss passed through.
 
     Raises ``ValueError`` listing the known names for an unknown name.
     """

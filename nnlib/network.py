@@ -1,6 +1,6 @@
 """A multilayer perceptron: forward pass, backward pass by the delta recursion, and the MLP class.
 
-Notation (DESIGN.md sec. 3). Layers are ``l = 1..L``; every per-layer list is indexed by the
+Notation (docs/design.md, "Notation"). Layers are ``l = 1..L``; every per-layer list is indexed by the
 layer number, so entry 0 belongs to the input layer, which has activations but no weights:
 
 - ``W[l]`` has shape ``(n_l, n_{l-1})``; ``W[l][k, j]`` is the lectures' ``w_kj``, the weight
@@ -92,6 +92,23 @@ def check_params(W, b, sizes=None):
     return list(sizes)
 
 
+def _pre_activation(a_prev, W, b, layer):
+    """``z = a_prev @ W.T + b`` after checking the shapes (``ValueError`` naming the layer)."""
+    W = np.asarray(W, dtype=float)
+    if W.ndim != 2:
+        raise ValueError(f"layer {layer}: W[{layer}] must be a matrix (n_{layer}, n_{layer - 1}), "
+                         f"got shape {W.shape}")
+    a_prev = np.asarray(a_prev, dtype=float)
+    if a_prev.ndim != 2 or a_prev.shape[1] != W.shape[1]:
+        what = "X" if layer == 1 else f"a[{layer - 1}]"
+        raise ValueError(f"layer {layer}: {what} has shape {a_prev.shape} but W[{layer}] has shape "
+                         f"{W.shape}; expected {what} of shape (N, {W.shape[1]})")
+    b = np.asarray(b, dtype=float)
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"layer {layer}: b[{layer}] has shape {b.shape} but expected {(W.shape[0],)}")
+    return a_prev @ W.T + b
+
+
 def dense(a_prev, W, b, h, layer=1):
     """One dense layer: ``z = a_prev @ W.T + b`` and ``a = h(z)``.
 
@@ -99,46 +116,28 @@ def dense(a_prev, W, b, h, layer=1):
     name or :class:`~nnlib.activations.Activation` (or a callable). Returns ``(z, a)``, each
     ``(N, n_l)``. Raises ``ValueError`` naming ``layer`` and both shapes on a mismatch.
     """
-    a_prev = np.asarray(a_prev, dtype=float)
-    W = np.asarray(W, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if a_prev.ndim != 2 or W.ndim != 2 or a_prev.shape[1] != W.shape[1]:
-        what = "X" if layer == 1 else f"a[{layer - 1}]"
-        raise ValueError(
-            f"layer {layer}: {what} has shape {a_prev.shape} but W[{layer}] has shape {W.shape}; "
-            f"expected {what} of shape (N, {W.shape[1] if W.ndim == 2 else '?'})"
-        )
-    if b.shape != (W.shape[0],):
-        raise ValueError(f"layer {layer}: b[{layer}] has shape {b.shape} but expected {(W.shape[0],)}")
-    z = a_prev @ W.T + b
-    fn = get_activation(h) if isinstance(h, (str, Activation)) else h
-    return z, fn(z)
+    z = _pre_activation(a_prev, W, b, layer)
+    return z, _as_hidden(h)(z)
 
 
 def forward(X, W, b, hidden, loss) -> ForwardPass:
     """Forward pass of an L-layer network, keeping every ``z[l]`` and ``a[l]``.
 
     ``X``: ``(N, n_0)``. ``W``, ``b``: per-layer lists (entry 0 None; see module docstring).
-    ``hidden``: the hidden activations, one per hidden layer ``1..L-1`` (a list) or one for all:
-    names, :class:`~nnlib.activations.Activation` objects or plain elementwise functions.
-    ``loss``: a :class:`~nnlib.losses.Loss` or loss name; its output unit is layer L's activation.
-    Returns a :class:`ForwardPass`. Raises ``ValueError`` naming the layer and both shapes.
+    ``hidden``: the hidden activation of every hidden layer: one for all, or a list indexed by
+    layer ``[None, h_1, ..., h_{L-1}]``; names, :class:`~nnlib.activations.Activation` objects
+    or plain elementwise functions. ``loss``: a :class:`~nnlib.losses.Loss` or loss name; its
+    output unit is layer L's activation. Returns a :class:`ForwardPass`.
+    Raises ``ValueError`` naming the layer and both shapes.
     """
     loss = get_loss(loss)
     L = len(W) - 1
     hidden = _hidden_list(hidden, L)
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"layer 1: X must have shape (N, D) with examples as rows, got shape {X.shape}")
-    z, a = [None], [X]
+    z, a = [None], [np.asarray(X, dtype=float)]
     for l in range(1, L + 1):
-        if l < L:
-            zl, al = dense(a[l - 1], W[l], b[l], hidden[l - 1], layer=l)
-        else:
-            zl, _ = dense(a[l - 1], W[l], b[l], _identity_fast, layer=l)
-            al = loss.output(zl)
+        zl = _pre_activation(a[l - 1], W[l], b[l], l)
         z.append(zl)
-        a.append(al)
+        a.append(hidden[l](zl) if l < L else loss.output(zl))
     return ForwardPass(z, a)
 
 
@@ -157,21 +156,17 @@ def backward(fp: ForwardPass, T, W, hidden, loss, *, targets_checked=False) -> G
     delta = [None] * (L + 1)
     dW = [None] * (L + 1)
     db = [None] * (L + 1)
-    for l, h in enumerate(hidden, start=1):
-        if not isinstance(h, Activation):
+    for l in range(1, L):
+        if not isinstance(hidden[l], Activation):
             raise TypeError(f"layer {l}: the backward pass needs h'(z): give the hidden activation "
-                            f"as a name or an nnlib Activation, not a plain function {h!r}")
+                            f"as a name or an nnlib Activation, not a plain function {hidden[l]!r}")
     delta[L] = loss.delta(fp.z[L], T, layer=L, checked=targets_checked, y=fp.a[L])
     for l in range(L, 0, -1):
         dW[l] = delta[l].T @ fp.a[l - 1]
         db[l] = delta[l].sum(axis=0)
         if l > 1:
-            delta[l - 1] = (delta[l] @ W[l]) * hidden[l - 2].prime_given(fp.z[l - 1], fp.a[l - 1])
+            delta[l - 1] = (delta[l] @ W[l]) * hidden[l - 1].prime_given(fp.z[l - 1], fp.a[l - 1])
     return Gradients(dW, db, delta)
-
-
-def _identity_fast(z):
-    return z
 
 
 def _as_hidden(h):
@@ -181,15 +176,17 @@ def _as_hidden(h):
 
 
 def _hidden_list(hidden, L):
+    """The hidden activations as a list indexed by layer: ``[None, h_1, ..., h_{L-1}]``."""
     if isinstance(hidden, (str, Activation)) or callable(hidden):
-        return [_as_hidden(hidden)] * (L - 1)
-    hidden = [_as_hidden(h) for h in hidden]
-    if len(hidden) != L - 1:
+        return [None] + [_as_hidden(hidden)] * (L - 1)
+    hidden = list(hidden)
+    if len(hidden) != L or (L and hidden[0] is not None):
         raise ValueError(
-            f"a network with {L} layers has {L - 1} hidden layers, but {len(hidden)} hidden "
-            f"activations were given"
+            f"a network with {L} layers has {L - 1} hidden layers: give one activation for all, "
+            f"or a list indexed by layer [None, h_1, ..., h_{L - 1}] of length {L} (entry 0 is "
+            f"the input layer, which has none); got a list of length {len(hidden)}"
         )
-    return hidden
+    return [None] + [_as_hidden(h) for h in hidden[1:]]
 
 
 class MLP:
@@ -200,7 +197,8 @@ class MLP:
     sizes : sequence of int
         Layer widths ``[n_0, n_1, ..., n_L]``: inputs D = n_0, outputs K = n_L. At least 2 entries.
     hidden : str, Activation, or list of them
-        Hidden-layer activation(s): one for all hidden layers or one per hidden layer (L-1).
+        Hidden-layer activation(s): one for all hidden layers, or a list indexed by layer
+        ``[None, h_1, ..., h_{L-1}]``. Stored as that list in ``net.hidden``.
     loss : str or Loss
         ``'sse'`` (identity output, regression), ``'bce'`` (sigmoid, K two-class problems, 0/1
         targets), ``'softmax_ce'`` (softmax, one K-class problem), ``'logistic'`` (raw output,
@@ -229,7 +227,7 @@ class MLP:
         self.loss = get_loss(loss, output)
         if init == "auto":
             relu_like = {"relu", "leaky_relu", "elu", "swish", "gelu", "silu"}
-            init = "he_normal" if self.hidden and self.hidden[0].name in relu_like else "xavier_normal"
+            init = "he_normal" if self.L > 1 and self.hidden[1].name in relu_like else "xavier_normal"
         init_fn = initializers.get_initializer(init) if isinstance(init, str) else init
         rng = initializers.as_rng(rng, required=getattr(init_fn, "random", True))
         self.W = [None] + [init_fn((sizes[l], sizes[l - 1]), rng) for l in range(1, self.L + 1)]
@@ -237,7 +235,7 @@ class MLP:
         check_params(self.W, self.b, self.sizes)
 
     def __repr__(self):
-        hidden = ",".join(h.name for h in self.hidden) or "-"
+        hidden = ",".join(h.name for h in self.hidden[1:]) or "-"
         return f"MLP(sizes={self.sizes}, hidden=[{hidden}], loss={self.loss!r})"
 
     # parameters -----------------------------------------------------------------------------
@@ -276,12 +274,6 @@ class MLP:
     # passes ---------------------------------------------------------------------------------
     def forward(self, X) -> ForwardPass:
         """Forward pass on a batch ``X`` ``(N, n_0)``; see :func:`forward`."""
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.sizes[0]:
-            raise ValueError(
-                f"layer 1: X has shape {X.shape} but W[1] has shape {self.W[1].shape}; "
-                f"expected X of shape (N, {self.sizes[0]})"
-            )
         return forward(X, self.W, self.b, self.hidden, self.loss)
 
     def backward(self, fp: ForwardPass, T, *, targets_checked=False) -> Gradients:

@@ -43,12 +43,12 @@ def test_two_class_sets_are_not_linearly_separable():
 def test_digits_split_is_fixed_stratified_and_standardized_on_train_only():
     d = data.digits()
     assert d.X_train.shape[1] == d.X_test.shape[1] == 64
-    assert len(d.y_train) + len(d.y_test) == 1797
-    assert d.images_test.shape == (len(d.y_test), 8, 8)
+    assert len(d.t_train) + len(d.t_test) == 1797
+    assert d.images_test.shape == (len(d.t_test), 8, 8)
     assert np.allclose(d.X_train.mean(axis=0), 0, atol=1e-10)
     assert not np.allclose(d.X_test.mean(axis=0), 0, atol=1e-3)  # test part not used for fitting
-    train_frac = np.bincount(d.y_train) / len(d.y_train)
-    test_frac = np.bincount(d.y_test) / len(d.y_test)
+    train_frac = np.bincount(d.t_train) / len(d.t_train)
+    test_frac = np.bincount(d.t_test) / len(d.t_test)
     assert np.max(np.abs(train_frac - test_frac)) < 0.01
     assert np.allclose(d.X_test * d.std + d.mean, d.images_test.reshape(-1, 64))
-    assert np.array_equal(data.digits().y_test, d.y_test)
+    assert np.array_equal(data.digits().t_test, d.t_test)

@@ -59,3 +59,20 @@ def test_check_gradients_reports_per_parameter_and_catches_a_broken_gradient():
     assert not bad.ok
     assert bad.errors["W[1]"] > 0.1 and bad.errors["W[2]"] < 1e-7
     assert "FAIL" in str(bad)
+
+
+def test_float32_input_divides_by_the_step_actually_taken():
+    # in float32, 3 + 1e-5 rounds to 3.0000100135803223: dividing by eps would be off by 1e-3
+    x = np.array([3.0, -1.5, 0.25], dtype=np.float32)
+    f = lambda: float(np.sum(x.astype(np.float64) ** 3))  # noqa: E731
+    got = numerical_gradient(f, x, eps=1e-5)
+    exact = 3.0 * x.astype(np.float64) ** 2
+    assert np.max(np.abs(got - exact) / np.abs(exact)) < 1e-6
+    naive_step = float(np.float32(3.0) + np.float32(1e-5)) - 3.0
+    assert abs(naive_step - 1e-5) / 1e-5 > 1e-3  # the rounding this test is about is real
+
+
+def test_eps_below_the_dtype_resolution_is_rejected():
+    x = np.array([1.0], dtype=np.float32)
+    with pytest.raises(ValueError, match="does not change x\\[0\\]"):
+        numerical_gradient(lambda: float(x[0]) ** 2, x, eps=1e-10)

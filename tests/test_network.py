@@ -40,7 +40,7 @@ def test_backprop_matches_central_differences(seed, depth, hidden, pair, n):
     T = _targets(net.loss, n, net.sizes[-1], rng)
     fp = net.forward(X)
     for l in range(1, net.L):  # keep kinked units away from z = 0 (there h' is not defined)
-        if net.hidden[l - 1].kinks and np.min(np.abs(fp.z[l])) < 1e-3:
+        if net.hidden[l].kinks and np.min(np.abs(fp.z[l])) < 1e-3:
             return
     _, grads = net.gradients(X, T)
     # eps = 1e-5 balances truncation (O(eps^2)) against round-off (O(1e-16 / eps)) in float64
@@ -116,7 +116,7 @@ def test_backprop_matches_autograd(hidden, error):
 
 def test_forward_keeps_every_layer_with_documented_shapes():
     rng = np.random.default_rng(0)
-    net = MLP([4, 6, 5, 3], hidden=["relu", "tanh"], loss="softmax_ce", rng=rng)
+    net = MLP([4, 6, 5, 3], hidden=[None, "relu", "tanh"], loss="softmax_ce", rng=rng)
     X = rng.normal(size=(7, 4))
     fp = net.forward(X)
     assert fp.z[0] is None and fp.a[0] is X or np.array_equal(fp.a[0], X)
@@ -153,8 +153,10 @@ def test_bad_input_names_layer_and_both_shapes():
         MLP([3, 4, 2], hidden="tan", rng=0)
     with pytest.raises(ValueError, match="unknown loss 'ce'; known losses"):
         MLP([3, 4, 2], loss="ce", rng=0)
-    with pytest.raises(ValueError, match="2 hidden layers, but 1 hidden"):
+    with pytest.raises(ValueError, match=r"2 hidden layers: .*indexed by layer \[None, h_1, \.\.\., h_2\].*got a list of length 1"):
         MLP([3, 4, 4, 2], hidden=["tanh"], rng=0)
+    with pytest.raises(ValueError, match="got a list of length 2"):  # unpadded: entry 0 is layer 0
+        MLP([3, 4, 4, 2], hidden=["tanh", "relu"], rng=0)
     with pytest.raises(TypeError, match="default_rng"):
         MLP([3, 2])
 
@@ -189,11 +191,11 @@ def test_trained_xor_reaches_100_percent_for_most_seeds():
 def test_digits_default_network_reaches_96_percent():
     d = data.digits()
     net = MLP([64, 64, 10], hidden="tanh", loss="softmax_ce", rng=0)
-    history = fit(net, d.X_train, d.y_train, epochs=30, batch_size=32, learning_rate=0.1, rng=1,
-                  validation=(d.X_test, d.y_test))
+    history = fit(net, d.X_train, d.t_train, epochs=30, batch_size=32, learning_rate=0.1, rng=1,
+                  validation=(d.X_test, d.t_test))
     assert history.loss[-1] < history.loss[0]
-    assert net.accuracy(d.X_test, d.y_test) >= 0.96
-    assert history.val_accuracy[-1] == net.accuracy(d.X_test, d.y_test)
+    assert net.accuracy(d.X_test, d.t_test) >= 0.96
+    assert history.val_accuracy[-1] == net.accuracy(d.X_test, d.t_test)
 
 
 @pytest.mark.parametrize("loss,T,expected", [

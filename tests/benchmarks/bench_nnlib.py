@@ -27,9 +27,9 @@ EPOCHS, BATCH, LR, HIDDEN = 30, 32, 0.1, 64
 def run_nnlib(d, seed):
     net = nnlib.MLP([64, HIDDEN, 10], hidden="tanh", loss="softmax_ce", rng=seed)
     start = time.perf_counter()
-    nnlib.fit(net, d.X_train, d.y_train, epochs=EPOCHS, batch_size=BATCH, learning_rate=LR, rng=seed)
+    nnlib.fit(net, d.X_train, d.t_train, epochs=EPOCHS, batch_size=BATCH, learning_rate=LR, rng=seed)
     elapsed = time.perf_counter() - start
-    return elapsed, net.accuracy(d.X_test, d.y_test)
+    return elapsed, net.accuracy(d.X_test, d.t_test)
 
 
 def run_bare_numpy(d, seed):
@@ -38,7 +38,7 @@ def run_bare_numpy(d, seed):
     W1 = rng.normal(0, np.sqrt(2 / (64 + HIDDEN)), (HIDDEN, 64))
     W2 = rng.normal(0, np.sqrt(2 / (HIDDEN + 10)), (10, HIDDEN))
     b1, b2 = np.zeros(HIDDEN), np.zeros(10)
-    X, y = d.X_train, d.y_train
+    X, y = d.X_train, d.t_train
     T = np.eye(10)[y]
     n = len(X)
     start = time.perf_counter()
@@ -63,7 +63,7 @@ def run_bare_numpy(d, seed):
         _loss, _acc = -np.mean(log_y[np.arange(n), y]), np.mean(z2.argmax(axis=1) == y)
     elapsed = time.perf_counter() - start
     pred = np.argmax(np.tanh(d.X_test @ W1.T + b1) @ W2.T + b2, axis=1)
-    return elapsed, float(np.mean(pred == d.y_test))
+    return elapsed, float(np.mean(pred == d.t_test))
 
 
 def run_sklearn(d, seed):
@@ -77,9 +77,9 @@ def run_sklearn(d, seed):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(d.X_train, d.y_train)
+        clf.fit(d.X_train, d.t_train)
     elapsed = time.perf_counter() - start
-    return elapsed, clf.score(d.X_test, d.y_test)
+    return elapsed, clf.score(d.X_test, d.t_test)
 
 
 def main(argv=None):
