@@ -17,7 +17,7 @@ The canonical pairs (the lecture's table, Bishop PRML sec. 5.2 and eq. 5.18) all
 name           output unit     per-example error E_n
 =============  ==============  ===========================================================
 ``sse``        identity        1/2 sum_k (y_k - t_k)^2              (PRML eq. 5.11)
-``bce``        sigmoid         -sum_k t_k ln y_k + (1-t_k) ln(1-y_k) (PRML eq. 5.21)
+``bce``        sigmoid         -sum_k t_k ln y_k + (1-t_k) ln(1-y_k) (PRML eq. 5.23)
 ``softmax_ce`` softmax         -sum_k t_k ln y_k                     (PRML eq. 5.24)
 ``logistic``   identity        sum_k ln(1 + exp(-t_k y_k)), t in {-1,+1}
 =============  ==============  ===========================================================

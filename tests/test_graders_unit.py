@@ -58,13 +58,27 @@ def test_blank_and_none_fail(ex):
     assert not v.passed and "not written yet" in v.message, v.message
 
 
-@pytest.mark.parametrize("aid, student", _mistake_params())
-def test_mistake_fails_where_it_breaks_and_is_named(aid, student):
+@functools.lru_cache(maxsize=None)
+def _mistake_verdicts(aid, student):
+    """``(mistake, {exercise: Verdict})``: every checker of ``aid`` on ``student``'s patched
+    solution (computed once, for the test of the mistake and for the measure)."""
     m = next(m for m in mistakes(aid) if m.student == student)
     ns = namespace(aid, {m.cell: m.apply(source_notebook(aid))})
+    return m, {ex.name: verdict(ex.name, ns[ex.name]) for ex in graders.exercises(aid)}
+
+
+@functools.lru_cache(maxsize=None)
+def _wrong_verdict(name, source):
+    ex = graders.get(name)
+    return verdict(name, define(ex.assignment, source, name))
+
+
+@pytest.mark.parametrize("aid, student", _mistake_params())
+def test_mistake_fails_where_it_breaks_and_is_named(aid, student):
+    m, verdicts = _mistake_verdicts(aid, student)
     problems = []
     for ex in graders.exercises(aid):
-        v = verdict(ex.name, ns[ex.name])
+        v = verdicts[ex.name]
         if ex.test_cell in m.breaks:
             if v.passed:
                 problems.append(f"{ex.name}: passes, but the mistake ({m.why}) must fail it")
@@ -97,9 +111,7 @@ def test_correct_answer_written_differently_passes(name, source):
 
 @pytest.mark.parametrize("name, source, expected", _wrong_params())
 def test_wrong_answer_fails(name, source, expected):
-    ex = graders.get(name)
-    v = verdict(name, define(ex.assignment, source, name))
-    assert not v.passed, f"a wrong {name} passes:\n{source}"
+    assert not _wrong_verdict(name, source).passed, f"a wrong {name} passes:\n{source}"
 
 
 def test_feedback_names_the_mistake_for_nine_in_ten_wrong_answers():
@@ -110,10 +122,10 @@ def test_feedback_names_the_mistake_for_nine_in_ten_wrong_answers():
     for aid in IDS:
         for m in mistakes(aid):
             assert m.diagnosis, f"{aid}/{m.student}: the mistake has no `diagnosis` text"
-            ns = namespace(aid, {m.cell: m.apply(source_notebook(aid))})
+            _, verdicts = _mistake_verdicts(aid, m.student)
             for ex in graders.exercises(aid):
                 if ex.test_cell in m.breaks:
-                    v = verdict(ex.name, ns[ex.name])
+                    v = verdicts[ex.name]
                     total += 1
                     ok = not v.passed and m.diagnosis.lower() in v.message.lower()
                     named += ok
@@ -121,8 +133,7 @@ def test_feedback_names_the_mistake_for_nine_in_ten_wrong_answers():
                         missed.append(f"{aid}/{m.student} {ex.name}: {v.message[:200]}")
     for mod in ANSWERS:
         for name, source, expected in mod.WRONG:
-            ex = graders.get(name)
-            v = verdict(name, define(ex.assignment, source, name))
+            v = _wrong_verdict(name, source)
             total += 1
             ok = not v.passed and expected.lower() in v.message.lower()
             named += ok

@@ -27,6 +27,7 @@ A numpy array of dtype ``object`` is encoded as opaque. Decoding raises
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -130,8 +131,9 @@ def decode(tree: Any, _depth: int = 0) -> Any:
 
 
 def _canonical(value: Any) -> Any:
-    """A JSON-able form of a case's inputs for hashing: like :func:`encode`, but callables
-    become their qualified name and arrays their dtype, shape and bytes' hash."""
+    """A JSON-able form of a case's inputs for hashing: like :func:`encode`, but arrays become
+    their dtype, shape and bytes' hash, functions their qualified name and a hash of their
+    bytecode (two lambdas differ), dataclass instances their repr; other objects their type."""
     if isinstance(value, (np.ndarray, np.generic)):
         arr = np.ascontiguousarray(value)
         if arr.dtype.hasobject:
@@ -147,8 +149,15 @@ def _canonical(value: Any) -> Any:
         return [type(value).__name__, [_canonical(v) for v in value]]
     if isinstance(value, dict):
         return ["dict", sorted((str(k), _canonical(v)) for k, v in value.items())]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ["dc", type(value).__qualname__, repr(value)]  # e.g. Activation('tanh')
+    code = getattr(getattr(value, "__func__", value), "__code__", None)
+    if code is not None:  # lambdas share a qualname: tell them apart by their code
+        body = hashlib.sha256(code.co_code + repr(code.co_names).encode()).hexdigest()[:16]
+        return ["fn", getattr(value, "__module__", "?"), getattr(value, "__qualname__", "?"), body]
     if callable(value):
-        return ["fn", getattr(value, "__module__", "?"), getattr(value, "__qualname__", "?")]
+        return ["fn", getattr(value, "__module__", "?"),
+                getattr(value, "__qualname__", type(value).__qualname__)]
     return ["obj", type(value).__name__]
 
 

@@ -85,6 +85,14 @@ def _changed(before, after, path="") -> list[str]:
     return []
 
 
+def forbidden(ex: Exercise) -> tuple:
+    """The references whose call fails a case: ``ex.references`` except the functions the
+    checker itself installs as ``upstream`` (calling those is calling the earlier exercise)."""
+    installed = {getattr(getattr(u, "__func__", u), "__code__", None) for u in ex.upstream.values()}
+    return tuple(r for r in ex.references
+                 if getattr(getattr(r, "__func__", r), "__code__", None) not in installed)
+
+
 def run_case(ex: Exercise, fn: Callable, case: Case) -> dict:
     """Call the student's ``fn`` on ``case`` (in the kernel) and return the case's evidence.
 
@@ -97,7 +105,7 @@ def run_case(ex: Exercise, fn: Callable, case: Case) -> dict:
     before = _MISSING if ex.may_mutate else _snapshot((case.args, case.kwargs))
     try:
         with replaced_globals(fn, dict(ex.upstream)), \
-                checks.forbid(*ex.references, exercise=ex.name):
+                checks.forbid(*forbidden(ex), exercise=ex.name):
             out = ex.call(fn, case)
     except checks.CalledReference as e:
         rec["called_reference"] = str(e)
