@@ -80,6 +80,12 @@ def build(root: Path, ids: list[str] | None = None, out: Path | None = None,
     return ids
 
 
+# What JupyterLab writes into a notebook when it opens, runs or saves it: none of it
+# changes what the release says or how it is graded.
+LAB_NOTEBOOK_METADATA = ("kernelspec", "language_info", "widgets")
+LAB_CELL_METADATA = ("execution", "collapsed", "scrolled", "jupyter", "trusted")
+
+
 def _files(base: Path) -> set[str]:
     if not base.is_dir():
         return set()
@@ -87,14 +93,88 @@ def _files(base: Path) -> set[str]:
             if p.is_file() and ".ipynb_checkpoints" not in p.parts}
 
 
-def check(root: Path, ids: list[str] | None = None) -> list[str]:
-    """Build into a temporary directory and compare with the committed ``notebooks/``.
+def _without_lab_metadata(nb: dict) -> dict:
+    nb = json.loads(json.dumps(nb))
+    for key in LAB_NOTEBOOK_METADATA:
+        nb.get("metadata", {}).pop(key, None)
+    for cell in nb.get("cells", []):
+        for key in LAB_CELL_METADATA:
+            cell.get("metadata", {}).pop(key, None)
+    return nb
+
+
+def notebook_differences(fresh: Path, committed: Path, limit: int = 5) -> tuple[list[str], bool]:
+    """How a committed release notebook differs from a freshly generated one.
+
+    Args:
+        fresh: the notebook ``course build`` generates.
+        committed: the notebook in ``notebooks/``.
+        limit: at most this many differences are described.
 
     Returns:
-        One line per difference (``differs: notebooks/<id>/<file>``,
+        ``(what, lab_only)``: ``what`` names the differences (e.g. ``"cell 7 (test_phi):
+        source"``, ``"outputs saved in cells 3, 5"``, ``"metadata JupyterLab writes:
+        kernelspec, language_info"``); ``lab_only`` is True when nothing but the metadata
+        that JupyterLab writes on open differs (``LAB_NOTEBOOK_METADATA``,
+        ``LAB_CELL_METADATA``). A file that is not JSON differs as a whole.
+    """
+    try:
+        new = json.loads(fresh.read_text(encoding="utf-8"))
+        old = json.loads(committed.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        return [f"not a readable notebook ({type(e).__name__})"], False
+    lab = sorted({k for k in LAB_NOTEBOOK_METADATA
+                  if new.get("metadata", {}).get(k) != old.get("metadata", {}).get(k)}
+                 | {k for c in old.get("cells", []) for k in LAB_CELL_METADATA
+                    if k in c.get("metadata", {})})
+    a, b = _without_lab_metadata(new), _without_lab_metadata(old)
+    if a == b:
+        return ([f"metadata JupyterLab writes: {', '.join(lab)}"] if lab else []), True
+    what: list[str] = []
+    if a.get("metadata") != b.get("metadata"):
+        keys = sorted(k for k in set(a.get("metadata", {})) | set(b.get("metadata", {}))
+                      if a["metadata"].get(k) != b["metadata"].get(k))
+        what.append(f"notebook metadata: {', '.join(keys)}")
+    ca, cb = a.get("cells", []), b.get("cells", [])
+    if len(ca) != len(cb):
+        what.append(f"{len(cb)} cells instead of {len(ca)}")
+    ran = [str(i + 1) for i, c in enumerate(cb)
+           if c.get("outputs") or c.get("execution_count") is not None]
+    if ran:
+        what.append(f"outputs saved in cell(s) {', '.join(ran[:10])} (clear them)")
+    for i, (x, y) in enumerate(zip(ca, cb)):
+        if x == y:
+            continue
+        keys = [k for k in sorted(set(x) | set(y))
+                if x.get(k) != y.get(k) and k not in ("outputs", "execution_count")]
+        if keys:
+            gid = x.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+            what.append(f"cell {i + 1}{f' ({gid})' if gid else ''}: {', '.join(keys)}")
+    if not what:
+        what.append("formatting only (run `course build`)")
+    return what[:limit] + ([f"... and {len(what) - limit} more"] if len(what) > limit else []), False
+
+
+def check(root: Path, ids: list[str] | None = None, notes: list[str] | None = None) -> list[str]:
+    """Build into a temporary directory and compare with the committed ``notebooks/``.
+
+    Metadata that JupyterLab writes into a notebook it opens (kernelspec,
+    language_info, widget state, cell execution/view metadata) is not a difference;
+    such a notebook is mentioned in ``notes``.
+
+    Args:
+        root: course root.
+        ids: assignments to compare (default: all).
+        notes: if given, gets one line per notebook that differs only in such metadata.
+
+    Returns:
+        One line per difference (``differs: notebooks/<id>/<file>: <what>``,
         ``missing: ...`` when not committed, ``extra: ...`` when committed but not
         generated); empty when identical. Only the assignments in ``ids`` are compared;
         without ``ids``, release folders that have no source are reported too.
+
+    Raises:
+        CourseError: unknown id, or nbgrader failed.
     """
     root = Path(root)
     everything = not ids
@@ -115,6 +195,15 @@ def check(root: Path, ids: list[str] | None = None) -> list[str]:
                     problems.append(f"missing: {name} (generated but not in {RELEASE}/)")
                 elif rel not in fresh:
                     problems.append(f"extra: {name} (in {RELEASE}/ but not generated)")
-                elif not filecmp.cmp(new / rel, old / rel, shallow=False):
+                elif filecmp.cmp(new / rel, old / rel, shallow=False):
+                    continue
+                elif rel.endswith(".ipynb"):
+                    what, lab_only = notebook_differences(new / rel, old / rel)
+                    if not lab_only:
+                        problems.append(f"differs: {name}: {'; '.join(what)}")
+                    elif notes is not None:
+                        notes.append(f"{name}: only {what[0] if what else 'formatting'} "
+                                     "differs (ignored)")
+                else:
                     problems.append(f"differs: {name}")
     return problems

@@ -7,6 +7,11 @@
 
 Every subcommand accepts ``--root DIR`` (default: the current directory if it has
 ``solutions/``, else the checkout that contains the installed ``course`` package).
+
+Arguments are checked before nbgrader, numpy or a kernel is imported (each command
+imports its module only when it runs), so ``course --help`` and a mistyped id or path
+answer at once. Exit status: 0 success, 1 the work found a problem (a difference, a
+failed test, a submission that could not be graded), 2 a usage error.
 """
 from __future__ import annotations
 
@@ -15,20 +20,27 @@ import os
 import signal
 import sys
 
-from course.paths import CourseError, find_root
+from course.paths import CourseError, check_ids, find_root
+
+DATA = "course-data"  # as course.nbgrader_config.DATA, without importing traitlets here
 
 
 def cmd_build(args) -> int:
-    from course.build import build, check
     root = find_root(args.root)
+    check_ids(root, args.ids)
+    from course.build import build, check
     if args.check:
-        problems = check(root, args.ids)
+        notes: list[str] = []
+        problems = check(root, args.ids, notes=notes)
+        for note in notes:
+            print(f"note: {note}")
         if problems:
             print("notebooks/ is not what `course build` generates:", file=sys.stderr)
             print("\n".join("  " + p for p in problems), file=sys.stderr)
             print("run `course build` and commit notebooks/", file=sys.stderr)
             return 1
-        print("notebooks/ is up to date: identical to a fresh build")
+        print("notebooks/ is up to date: identical to a fresh build"
+              + (" (apart from the metadata JupyterLab writes)" if notes else ""))
         return 0
     ids = build(root, args.ids)
     print(f"built {', '.join(ids)} into {root / 'notebooks'}")
@@ -36,8 +48,12 @@ def cmd_build(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from course.grade import grade, print_report
     root = find_root(args.root)
+    check_ids(root, [args.id])
+    if not os.path.isdir(args.submissions):
+        raise CourseError(f"submissions directory {args.submissions} does not exist")
+    from course.grade import grade, print_report
+    from course.gradescsv import class_rows
     outcomes = grade(root, args.id, args.submissions, jobs=args.jobs, timeout=args.timeout)
     if not outcomes:
         print(f"no submissions of {args.id} in {args.submissions} "
@@ -45,26 +61,68 @@ def cmd_grade(args) -> int:
         return 1
     graded = [o for o in outcomes if o.score is not None]
     print(f"graded {len(graded)}/{len(outcomes)} submission(s) of {args.id}")
-    for o in graded:
-        print(f"  {o.student}: {o.score:g}/{o.max_score:g}")
+    print(class_rows(root / DATA / "grades.csv", args.id))
     print_report(root, outcomes, f"<student>/{args.id}/{args.id}.html")
+    failed = [o.student for o in outcomes if o.score is None]
+    if failed:
+        print(f"\n{len(failed)} of {len(outcomes)} submission(s) could not be graded "
+              f"(score 0 in grades.csv until they are): {', '.join(failed)}")
+        return 1
     return 0
 
 
+def resolve_notebook(root, text: str):
+    """The notebook ``course validate`` runs: ``text`` as a path if it exists; else, for an
+    assignment id written as ``<id>`` or ``<id>.ipynb``, the release notebook
+    ``notebooks/<id>/<id>.ipynb`` of the course root.
+
+    Raises:
+        CourseError: neither exists (the message names the path; no folder listing).
+    """
+    from pathlib import Path
+
+    from course.paths import assignment_ids, release_notebook
+    path = Path(text)
+    if path.exists():
+        return path
+    aid = path.name[:-len(".ipynb")] if path.name.endswith(".ipynb") else path.name
+    if len(path.parts) == 1 and aid in assignment_ids(root) \
+            and release_notebook(root, aid).is_file():
+        return release_notebook(root, aid)
+    raise CourseError(f"{path.resolve()} does not exist")
+
+
 def cmd_validate(args) -> int:
+    root = find_root(args.root)
+    path = resolve_notebook(root, args.notebook)
+    if str(path) != args.notebook:
+        print(f"validating {path}")
     from course.validate import format_reports, validate
-    text, ok = format_reports(validate(args.notebook, timeout=args.timeout))
+    text, ok = format_reports(validate(path, timeout=args.timeout))
     print(text)
     return 0 if ok else 1
 
 
 def cmd_demo(args) -> int:
+    root = find_root(args.root)
+    check_ids(root, args.ids)
     from course.demo import demo
-    return demo(find_root(args.root), jobs=args.jobs, timeout=args.timeout, ids=args.ids)
+    return demo(root, jobs=args.jobs, timeout=args.timeout, ids=args.ids)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("nncourse")
+    except PackageNotFoundError:  # running from a checkout that is not installed
+        return "unknown (not installed)"
 
 
 def _positive(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError("must be >= 1")
     return value
@@ -73,10 +131,14 @@ def _positive(text: str) -> int:
 def make_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``course`` command."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--root", help="course root (directory with solutions/)")
+    common.add_argument("--root", metavar="DIR",
+                        help="course root, the directory with solutions/ (default: the current "
+                             "directory if it has one, else the checkout of this package)")
     p = argparse.ArgumentParser(
         prog="course",
         description="Instructor tooling of the neural-networks course (nbgrader underneath).")
+    p.add_argument("--version", action="version", version=f"%(prog)s {_version()}",
+                   help="print the version of the course package and exit")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser("build", parents=[common], help="generate notebooks/ from solutions/")
@@ -96,15 +158,19 @@ def make_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_grade)
 
     v = sub.add_parser("validate", parents=[common], help="run a notebook and its visible tests")
-    v.add_argument("notebook", metavar="NOTEBOOK")
-    v.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS")
+    v.add_argument("notebook", metavar="NOTEBOOK",
+                   help="path of the notebook (or an assignment id: its release notebook)")
+    v.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS",
+                   help="per-cell execution timeout (default 30)")
     v.set_defaults(func=cmd_validate)
 
     d = sub.add_parser("demo", parents=[common],
                        help="build, grade the sample class, print the gradebook")
     d.add_argument("ids", nargs="*", metavar="ID", help="assignment ids (default: all)")
-    d.add_argument("--jobs", type=_positive, default=None)
-    d.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS")
+    d.add_argument("--jobs", type=_positive, default=None,
+                   help="parallel worker processes (default: number of cores)")
+    d.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS",
+                   help="per-cell execution timeout (default 30)")
     d.set_defaults(func=cmd_demo)
     return p
 

@@ -1,22 +1,31 @@
 """``course demo``: build the release, grade the sample class, print the gradebook.
 
-Steps: ``course build`` (all assignments, into ``notebooks/``); assemble the sample
-class (``course.sample_class``) into ``course-data/sample-submissions/``; grade
-every assignment with ``os.cpu_count()`` workers; print a students x assignments
-table of ``score/max`` (``—`` = did not submit) with a total column.
+The demo keeps to its own course copy, ``course-data/demo/`` (the demo root): it copies
+``solutions/`` and ``course/sample/`` there, builds the release into
+``course-data/demo/notebooks/``, assembles the sample class (``course.sample_class``)
+into ``course-data/demo/sample-submissions/`` and grades every assignment with
+``os.cpu_count()`` workers, so its gradebook, ``grades.csv`` and feedback are under
+``course-data/demo/course-data/``, never mixed with a real class's. It prints a
+students x assignments table of ``score/max`` with a total column in which a missing or
+ungraded submission counts as 0.
 """
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 from course.build import build
 from course.grade import Outcome, grade, print_report
+from course.mistakes import mistakes_dir
 from course.nbgrader_config import DATA
+from course.paths import SOLUTIONS
 from course.sample_class import BLANK, REFERENCE, assemble
 
 MISSING = "—"
+LEGEND = (f"{MISSING} = no submission, counted as 0; failed = could not be graded "
+          "(see below), counted as 0")
 
 
 def _pts(x: float) -> str:
@@ -25,15 +34,20 @@ def _pts(x: float) -> str:
 
 def gradebook_table(outcomes: list[Outcome], assignments: list[str]) -> str:
     """Plain-text table: one row per student (``reference``, ``blank``, then A-Z), one
-    column per assignment (``score/max``; ``—`` not submitted; ``failed`` no score)
-    and a ``total`` column over the graded submissions."""
+    column per assignment (``score/max``; ``—`` not submitted; ``failed`` no score), a
+    ``total`` column in which both count as 0 of the assignment's maximum, and a legend
+    line saying so."""
     by = {(o.student, o.assignment): o for o in outcomes}
+    top = {}
+    for o in outcomes:
+        if o.max_score is not None:
+            top.setdefault(o.assignment, o.max_score)
     others = sorted({o.student for o in outcomes} - {REFERENCE, BLANK})
     students = [s for s in (REFERENCE, BLANK) if any(o.student == s for o in outcomes)] + others
     header = ["student", *assignments, "total"]
     rows = []
     for s in students:
-        row, got, top = [s], 0.0, 0.0
+        row, got = [s], 0.0
         for a in assignments:
             o = by.get((s, a))
             if o is None:
@@ -42,37 +56,67 @@ def gradebook_table(outcomes: list[Outcome], assignments: list[str]) -> str:
                 row.append("failed")
             else:
                 row.append(f"{_pts(o.score)}/{_pts(o.max_score)}")
-                got, top = got + o.score, top + o.max_score
-        row.append(f"{_pts(got)}/{_pts(top)}" if top else MISSING)
+                got += o.score
+        possible = sum(top.get(a, 0.0) for a in assignments)
+        row.append(f"{_pts(got)}/{_pts(possible)}" if possible else MISSING)
         rows.append(row)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     fmt = lambda r: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                               for i, (c, w) in enumerate(zip(r, widths)))
-    return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *map(fmt, rows)])
+    return "\n".join([fmt(header), "  ".join("-" * w for w in widths), *map(fmt, rows),
+                      f"({LEGEND})"])
+
+
+def demo_root(root: Path) -> Path:
+    """``<root>/course-data/demo``: the demo's own course copy (solutions, mistakes,
+    release, sample class, and its grading state in ``course-data/`` below it)."""
+    return Path(root) / DATA / "demo"
+
+
+def prepare_demo_root(root: Path) -> Path:
+    """Copy ``solutions/`` and ``course/sample/`` of ``root`` into a fresh demo root
+    (its previous grading state is removed) and return it.
+
+    Raises:
+        OSError: the copy failed.
+    """
+    root, dest = Path(root), demo_root(root)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(root / SOLUTIONS, dest / SOLUTIONS,
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    if mistakes_dir(root).is_dir():
+        shutil.copytree(mistakes_dir(root), mistakes_dir(dest))
+    return dest
 
 
 def demo(root: Path, jobs: int | None = None, timeout: int = 30,
          ids: list[str] | None = None) -> int:
-    """Run the demo in course root ``root`` for assignments ``ids`` (default: all); print
-    progress and the gradebook.
+    """Run the demo for course root ``root`` and assignments ``ids`` (default: all) in its
+    own demo root (:func:`demo_root`); print progress and the gradebook.
 
     Returns:
         0 when every submission was graded without an unexpected problem, else 1.
+
+    Raises:
+        CourseError: unknown id, invalid mistakes file, or nbgrader failed to build.
     """
-    root = Path(root)
+    root = Path(root).resolve()
     t0 = time.monotonic()
-    ids = build(root, ids)
-    print(f"built the release of {len(ids)} assignment(s) into {root / 'notebooks'}")
-    subs = root / DATA / "sample-submissions"
-    roster = assemble(root, subs, ids)
+    droot = prepare_demo_root(root)
+    ids = build(droot, ids)
+    print(f"demo course (its own copy, never the real class's data): {droot}")
+    print(f"built the release of {len(ids)} assignment(s) into {droot / 'notebooks'}")
+    subs = droot / "sample-submissions"
+    roster = assemble(droot, subs, ids)
     print(f"assembled the sample class ({len(roster)} students) in {subs}")
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome] = []
     for aid in ids:
-        outcomes += grade(root, aid, subs, jobs=jobs, timeout=timeout)
+        outcomes += grade(droot, aid, subs, jobs=jobs, timeout=timeout)
     print()
     print(gradebook_table(outcomes, ids))
-    problems = print_report(root, outcomes, "<student>/<assignment>/<assignment>.html")
-    print(f"gradebook (nbgrader): {root / DATA / 'gradebook.db'}")
+    problems = print_report(droot, outcomes, "<student>/<assignment>/<assignment>.html")
+    print(f"gradebook (nbgrader): {droot / DATA / 'gradebook.db'}")
     print(f"done in {time.monotonic() - t0:.0f} s with {jobs} worker(s)")
     return 1 if problems else 0

@@ -1,18 +1,40 @@
-"""Feedback sanitising: what students see must not reveal the hidden tests.
+"""Feedback a student can read, without the hidden tests.
 
-``StripHiddenTests`` is an nbconvert preprocessor that nbgrader's
-``GenerateFeedback`` converter runs (it is listed in
-``GenerateFeedback.preprocessors`` by ``course/nbgrader_config.py``), so both
-``course grade`` and plain ``nbgrader generate_feedback`` produce safe HTML.
+nbgrader's ``GenerateFeedback`` converter runs these (``course/nbgrader_config.py``
+lists them in ``GenerateFeedback.preprocessors`` and sets
+``GenerateFeedback.exporter_class``), so ``course grade``, plain
+``nbgrader generate_feedback`` and the Formgrader's feedback button all produce the
+same page:
+
+- ``StripHiddenTests`` replaces the hidden-test source by a placeholder and reduces
+  test-cell errors to one line (a traceback could quote hidden test lines);
+- ``ReadableFeedback`` names each test cell after its exercise, turns the first error
+  of a failed test cell into a *diagnosis* (the error output's ``evalue``: the checks'
+  message, in the lectures' terms) shown first in that cell, and summarises where
+  the points were lost;
+- ``FeedbackExporter`` renders the page with the template
+  ``course/templates/course_feedback`` (nbgrader's feedback template, with wrapping
+  diagnoses and a points summary) and renders LaTeX math as MathML at conversion
+  time (``latex2mathml``), so the page needs neither internet nor JavaScript.
 """
 from __future__ import annotations
 
+import os
+import re
+from html import escape
+
+from jinja2 import pass_context
+from nbconvert.exporters import HTMLExporter
+from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
-from traitlets import Bool
+from traitlets import Bool, Integer
 
 BEGIN = "### BEGIN HIDDEN TESTS"
 END = "### END HIDDEN TESTS"
 PLACEHOLDER = "# (hidden tests were run here; their source is not shown)"
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+TEMPLATE_NAME = "course_feedback"
+META = "course_feedback"  # cell metadata key the template reads (feedback copy only)
 
 
 def strip_hidden_source(source: str) -> str:
@@ -43,9 +65,13 @@ def short_error(output: dict) -> dict:
     return output
 
 
+def _meta(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
 def _is_test_cell(cell) -> bool:
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    return bool(meta.get("grade")) and not meta.get("solution")
+    meta = _meta(cell)
+    return bool(meta.get("grade")) and not meta.get("solution") and cell.cell_type == "code"
 
 
 class StripHiddenTests(Preprocessor):
@@ -62,3 +88,157 @@ class StripHiddenTests(Preprocessor):
                 if output.get("output_type") == "error":
                     short_error(output)
         return cell, resources
+
+
+def diagnosis(output: dict, exercise: str) -> str:
+    """The sentence a student reads first in a failed test cell.
+
+    Args:
+        output: the cell's first ``error`` output (nbformat dict with ``ename``, ``evalue``).
+        exercise: the exercise's name (e.g. the solution cell's grade_id ``phi``).
+
+    Returns:
+        ``evalue`` for an ``AssertionError`` (the checks' message; the trusted judge
+        reports a failed judgment the same way), a sentence for an unfinished exercise
+        (``NotImplementedError``) or a cell stopped at the time limit, and
+        ``ExceptionName: message`` when the student's code raised anything else.
+    """
+    ename, evalue = output.get("ename") or "Error", (output.get("evalue") or "").strip()
+    if ename == "NotImplementedError":
+        return (f"Not done yet: {exercise} still raises NotImplementedError "
+                "(replace `raise NotImplementedError()` with your code)."
+                + (f" {evalue}" if evalue else ""))
+    if ename == "CellTimeoutError":
+        return "This cell ran longer than the time limit and was stopped: look for an endless loop."
+    if ename == "AssertionError":
+        return evalue or "The test failed (no message)."
+    return f"Your code raised {ename}: {evalue}" if evalue else f"Your code raised {ename}."
+
+
+HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$", re.M)
+
+
+def _heading(markdown: str) -> str | None:
+    m = HEADING.search(markdown)
+    return m.group(1) if m else None
+
+
+def _pts(x) -> str:
+    return f"{float(x):.2f}".rstrip("0").rstrip(".")
+
+
+class ReadableFeedback(Preprocessor):
+    """Exercise names, a diagnosis first in each failed test cell, and where points were lost.
+
+    Runs after nbgrader's ``GetGrades`` (it reads the ``score`` that GetGrades puts in
+    each graded cell's nbgrader metadata). For every test cell it writes
+    ``cell.metadata.course_feedback`` (``label``: the preceding solution cell's
+    grade_id, else the test's grade_id; ``heading``: the last markdown heading before
+    it; ``score``/``points``; ``diagnosis``: see :func:`diagnosis`, from the first error
+    output (a ``CellTimeoutError`` before the interrupt it caused); ``short``: whether
+    the visible source is short enough to show open) and removes the error outputs,
+    whose message became the diagnosis. ``resources["course_feedback"]`` gets
+    ``rows`` (one per test cell) and ``lost`` (the sentence saying where the points
+    were lost). Only the feedback copy is changed, never the gradebook.
+    """
+
+    enabled = Bool(True, help="nbconvert runs a preprocessor only when enabled").tag(config=True)
+    short_lines = Integer(12, help="test cells with at most this many visible lines are "
+                                   "shown open; longer ones are folded").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        heading, solution = None, None
+        rows = []
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                heading = _heading(cell.source) or heading
+                continue
+            meta = _meta(cell)
+            if meta.get("solution"):
+                solution = meta.get("grade_id")
+                continue
+            if not _is_test_cell(cell):
+                continue
+            label = solution or meta.get("grade_id") or "test"
+            solution = None  # a solution cell names the test cells up to the next solution
+            score, points = meta.get("score"), meta.get("points") or 0
+            info = {"label": label, "heading": heading or "", "grade_id": meta.get("grade_id"),
+                    "score": _pts(score) if score is not None else "?", "points": _pts(points),
+                    "lost": score is not None and float(score) < float(points),
+                    "diagnosis": "",
+                    "short": len(cell.source.strip().splitlines()) <= self.short_lines}
+            errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+            if errors:
+                # a cell stopped at the time limit has the interrupt's error too
+                timeout = [o for o in errors if o.get("ename") == "CellTimeoutError"]
+                info["diagnosis"] = diagnosis((timeout or errors)[0], label)
+                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "error"]
+            elif info["lost"]:
+                info["diagnosis"] = "This test did not pass (no error message was recorded)."
+            cell.metadata[META] = info
+            rows.append(info)
+        resources[META] = {"rows": rows, "lost": points_lost(rows)}
+        return nb, resources
+
+
+def points_lost(rows: list[dict]) -> str:
+    """One sentence: where the points were lost, e.g. ``"Points were lost in phi (0/4) and
+    logistic_loss (2/4)."``, or that none were."""
+    lost = [f"{r['label']} ({r['score']}/{r['points']})" for r in rows if r["lost"]]
+    if not rows:
+        return "This notebook has no automatically graded tests."
+    if not lost:
+        return "No points were lost: every test passed."
+    where = lost[0] if len(lost) == 1 else ", ".join(lost[:-1]) + " and " + lost[-1]
+    return f"Points were lost in {where}."
+
+
+def latex_to_mathml(tex: str, display: str = "inline") -> str:
+    """MathML for one LaTeX formula (``display`` is ``"inline"`` or ``"block"``).
+
+    Uses ``latex2mathml``; a formula it cannot convert is shown as its TeX source in a
+    ``<code>`` element, never dropped.
+    """
+    from latex2mathml.converter import convert
+
+    try:
+        return convert(tex.strip(), display=display)
+    except Exception:  # latex2mathml raises several exception types for unsupported TeX
+        delim = "$$" if display == "block" else "$"
+        return f'<code class="tex">{escape(delim + tex + delim)}</code>'
+
+
+class MathMLRenderer(IPythonRenderer):
+    """nbconvert's markdown renderer with math written as MathML instead of left for MathJax."""
+
+    def block_math(self, body: str) -> str:
+        return latex_to_mathml(body, "block")
+
+    def latex_environment(self, name: str, body: str) -> str:
+        return latex_to_mathml(f"\\begin{{{name}}}{body}\\end{{{name}}}", "block")
+
+    def inline_math(self, body: str) -> str:
+        return latex_to_mathml(body, "inline")
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbconvert's HTML exporter with the course's feedback template and MathML math.
+
+    ``GenerateFeedback.exporter_class`` names it; its template (``course_feedback``)
+    extends nbgrader's ``feedback`` template and loads no MathJax.
+    """
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """Markdown to HTML with math as MathML (otherwise as ``HTMLExporter.markdown2html``)."""
+        cell = context.get("cell", {})
+        renderer = MathMLRenderer(
+            escape=False,
+            attachments=cell.get("attachments", {}),
+            embed_images=self.embed_images,
+            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+            anchor_link_text=self.anchor_link_text,
+            exclude_anchor_links=self.exclude_anchor_links,
+            **self.lexer_options,
+        )
+        return MarkdownWithMath(renderer=renderer).render(source)

@@ -1,10 +1,12 @@
-"""``course-data/grades.csv``: one row per student per assignment graded so far.
+"""``course-data/grades.csv``: one row per student of the class per assignment graded so far.
 
 Columns ``student, assignment, score, max_score, note``; rows sorted by (student,
 assignment); grading an assignment replaces the rows of the students just graded
-and keeps every other row. Every submission has a row: one that got no score (not a
-notebook, a crashed grader) has an empty score, and ``note`` gives the reason for any
-submission that needs a look (a timed-out cell, a deleted test cell, ...).
+and keeps every other row. The class is every student who has a row; each of them has a
+row for every assignment in the file, as in ``nbgrader export``: a student with no
+submission of an assignment gets score 0 with note ``missing``. A submission that got no
+score (not a notebook, a crashed grader) has an empty score, and ``note`` gives the
+reason for any submission that needs a look (a timed-out cell, a deleted test cell, ...).
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import tempfile
 from pathlib import Path
 
 FIELDS = ["student", "assignment", "score", "max_score", "note"]
+MISSING = "missing"
+LEGEND = ("missing: no submission, counted as 0; no score: the submission could not be "
+          "graded (see the reasons below), counted as 0")
 
 
 def _fmt(x) -> str:
@@ -37,6 +42,10 @@ def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[
         assignment: assignment id just graded.
         scores: ``student -> (score, max_score, note)``; score and max_score are None
             when the submission got no score; note is "" or the reasons it needs a look.
+
+    Returns:
+        Every row, with a ``missing`` row (score 0) for each student of the class who
+        has no submission of an assignment in the file.
     """
     path = Path(path)
     rows = {(r["student"], r["assignment"]): r for r in read_grades(path)}
@@ -44,6 +53,7 @@ def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[
         rows[(student, assignment)] = {"student": student, "assignment": assignment,
                                        "score": _fmt(score), "max_score": _fmt(max_score),
                                        "note": note}
+    rows = _with_missing(rows)
     ordered = [rows[k] for k in sorted(rows)]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv")
@@ -53,3 +63,46 @@ def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[
         w.writerows(ordered)
     os.replace(tmp, path)
     return ordered
+
+
+def _with_missing(rows: dict) -> dict:
+    """``rows`` plus a ``missing`` row for every (student, assignment) pair without one;
+    its max_score is the assignment's (from any row that has one)."""
+    students = {s for s, _ in rows}
+    assignments = {a for _, a in rows}
+    top = {}
+    for r in rows.values():
+        if r["max_score"]:
+            top[r["assignment"]] = r["max_score"]
+    out = {}
+    for key, r in rows.items():  # missing rows are recomputed (max_score may be known now)
+        if r.get("note") != MISSING:
+            out[key] = r
+    for s in students:
+        for a in assignments:
+            if (s, a) not in out:
+                out[(s, a)] = {"student": s, "assignment": a, "score": "0",
+                               "max_score": top.get(a, ""), "note": MISSING}
+    return out
+
+
+def class_rows(path: Path, assignment: str) -> str:
+    """Printable lines ``  student: score/max`` for every student of the class in
+    ``assignment`` (``missing`` and ``no score`` marked, both counted as 0), and the
+    legend that says so.
+
+    Raises:
+        OSError: ``path`` cannot be read.
+    """
+    lines = []
+    rows = [r for r in read_grades(path) if r["assignment"] == assignment]
+    known = next((r["max_score"] for r in rows if r["max_score"]), "?")
+    for r in rows:
+        top = r["max_score"] or known
+        if r["note"] == MISSING:
+            lines.append(f"  {r['student']}: 0/{top} (missing)")
+        elif not r["score"]:
+            lines.append(f"  {r['student']}: 0/{top} (no score)")
+        else:
+            lines.append(f"  {r['student']}: {r['score']}/{top}")
+    return "\n".join(lines + [f"  ({LEGEND})"])

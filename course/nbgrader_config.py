@@ -1,15 +1,16 @@
 """The course's nbgrader configuration: one place for every directory and option.
 
-Two ways to use it:
+Three ways to use it:
 
-- as an nbgrader config file, from the course root::
+- through ``nbgrader_config.py`` at the course root, which nbgrader and its Jupyter
+  Server extensions (Formgrader, Assignment List, Validate) read from the directory
+  they start in: plain ``nbgrader autograde 02-xor`` and ``jupyter lab`` started at the
+  course root need no flag; that file only calls ``course_config`` below;
+- as an nbgrader config file given explicitly, from anywhere::
 
-      nbgrader generate_assignment 02-xor --config course/nbgrader_config.py
-      nbgrader autograde 02-xor --config course/nbgrader_config.py
-      nbgrader generate_feedback 02-xor --config course/nbgrader_config.py
+      nbgrader autograde 02-xor --NbGrader.config_file=course/nbgrader_config.py
 
-  (the course root is taken from this file's location, so the commands work from
-  any directory);
+  (the course root is taken from this file's location);
 - in-process: ``course_config(root, timeout=30)`` returns the same settings as a
   ``traitlets.config.Config`` for an arbitrary course root (used by ``course``).
 
@@ -21,14 +22,32 @@ Layout (``directory_structure`` is nbgrader's default ``{step}/{student}/{assign
     course-data/submitted/<student>/<id>/          what students handed in
     course-data/autograded/<student>/<id>/         executed, scored copies
     course-data/feedback/<student>/<id>/<id>.html  feedback, hidden tests stripped
+    course-data/exchange/                          nbgrader's local exchange (release,
+                                                   fetch, submit, collect on one machine)
+    course-data/nbgrader-grades.csv                what `nbgrader export` writes
+    course-data/nbgrader.log                       nbgrader's log file
 """
 import os
+import sys
 import tempfile
 
 from traitlets.config import Config
 
 COURSE_ID = "nncourse"
 DATA = "course-data"
+
+
+def ensure_env_on_path():
+    """Put this interpreter's ``bin/`` first on ``PATH`` (no change if it is there).
+
+    nbgrader runs the ``alembic`` executable (from ``PATH``) when it creates a gradebook;
+    the venv is often not activated (``.venv/bin/course``, ``.venv/bin/jupyter lab``),
+    and then the Formgrader's first look at a new gradebook fails with HTTP 500.
+    """
+    bindir = os.path.dirname(sys.executable)
+    parts = os.environ.get("PATH", "").split(os.pathsep)
+    if bindir not in parts:
+        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
 
 
 def execution_config(timeout=30):
@@ -82,17 +101,20 @@ def course_config(root, timeout=30):
         timeout: per-cell execution timeout in seconds for autograde/validate.
 
     Returns:
-        ``traitlets.config.Config``. Creates ``<root>/course-data/`` so that the
-        SQLite gradebook can be opened.
+        ``traitlets.config.Config``. Creates ``<root>/course-data/`` (so that the
+        SQLite gradebook can be opened) and ``<root>/course-data/exchange/``, and puts
+        this interpreter's ``bin/`` on ``PATH`` (:func:`ensure_env_on_path`).
     """
+    import nbgrader
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
-    from course.feedback import StripHiddenTests
+    from course.feedback import TEMPLATE_NAME, TEMPLATES, ReadableFeedback, StripHiddenTests
     from course.paths import RELEASE, SOLUTIONS
 
+    ensure_env_on_path()
     root = os.path.abspath(root)
-    os.makedirs(os.path.join(root, DATA), exist_ok=True)
+    os.makedirs(os.path.join(root, DATA, "exchange"), exist_ok=True)
     c = Config()
     cd = c.CourseDirectory
     cd.course_id = COURSE_ID
@@ -105,11 +127,28 @@ def course_config(root, timeout=30):
     cd.solution_directory = f"{DATA}/solution"
     cd.source_with_tests_directory = f"{DATA}/source_with_tests"
     cd.db_url = "sqlite:///" + os.path.join(root, DATA, "gradebook.db")
+    # the local exchange (nbgrader's release/fetch/submit/collect and the Assignment List);
+    # on JupyterHub point it at a shared directory instead (README)
+    c.Exchange.root = os.path.join(root, DATA, "exchange")
+    c.ExportPlugin.to = os.path.join(root, DATA, "nbgrader-grades.csv")
+    c.NbGrader.logfile = os.path.join(root, DATA, "nbgrader.log")
     c.merge(execution_config(timeout))
     # grades are decided outside the student's kernel, from the evidence it emitted
     c.Autograde.autograde_preprocessors = autograde_preprocessors()
-    # feedback must not reveal hidden tests or quote them in tracebacks
-    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests]
+    # feedback must not reveal hidden tests or quote them in tracebacks, and must be
+    # readable: exercise names, the diagnosis first, math without internet
+    c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests,
+                                        ReadableFeedback]
+    c.GenerateFeedback.exporter_class = "course.feedback.FeedbackExporter"
+    c.FeedbackExporter.template_name = TEMPLATE_NAME
+    formgrader = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions",
+                              "formgrader")
+    c.FeedbackExporter.extra_template_basedirs = [TEMPLATES, os.path.join(formgrader, "templates")]
+    # what GenerateFeedback gives HTMLExporter (bootstrap's css), and nbgrader's templates
+    # themselves, so that ours can extend 'feedback/index.html.j2'
+    c.FeedbackExporter.extra_template_paths = [
+        os.path.join(formgrader, "static", "node_modules", "bootstrap", "dist", "css"),
+        os.path.join(formgrader, "templates")]
     return c
 
 

@@ -8,26 +8,13 @@ exchange set-up that the API object performs on construction.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.utils import capture_log
 from traitlets.config import Config
 
-from course.nbgrader_config import course_config
-
-
-def ensure_env_on_path() -> None:
-    """Put this interpreter's ``bin/`` first on ``PATH``.
-
-    nbgrader runs the ``alembic`` executable when it creates a gradebook, and the
-    venv may not be activated (e.g. ``/path/to/venv/bin/course``).
-    """
-    bindir = os.path.dirname(sys.executable)
-    parts = os.environ.get("PATH", "").split(os.pathsep)
-    if bindir not in parts:
-        os.environ["PATH"] = os.pathsep.join([bindir, *parts])
+from course.nbgrader_config import course_config, ensure_env_on_path  # noqa: F401 (re-export)
 
 
 def run_converter(converter_cls, root: Path, assignment: str, student: str | None = None,

@@ -18,14 +18,15 @@ def read_submission(path: Path) -> tuple[NotebookNode | None, str]:
     """Read a submitted notebook.
 
     Returns:
-        ``(notebook, "")`` or ``(None, reason)`` when the file is missing, not JSON,
-        or not a valid nbformat-4 notebook.
+        ``(notebook, "")`` or ``(None, reason)`` when the file is missing (the reason
+        names it, without listing its folder), not JSON, or not a valid nbformat-4
+        notebook.
     """
     path = Path(path)
+    if not path.exists():
+        return None, f"missing notebook {path.name} ({path} does not exist)"
     if not path.is_file():
-        others = sorted(p.name for p in path.parent.glob("*")) if path.parent.is_dir() else []
-        found = f" (found: {', '.join(others)})" if others else ""
-        return None, f"missing notebook {path.name}{found}"
+        return None, f"{path} is not a file"
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as e:  # nbformat raises NotJSONError, ValueError, KeyError, ...

@@ -23,8 +23,28 @@ def test_demo_prints_the_gradebook_and_writes_grades(tmp_path):
     assert rows["reference"] == ["3/3", "3/3"]
     assert rows["blank"] == ["0/3", "0/3"]
     assert rows["ann"][0] != "3/3" and rows["bob"][0] != "3/3"  # each mistake costs points
-    assert (root / "notebooks" / AID / f"{AID}.ipynb").is_file()
-    with open(root / "course-data" / "grades.csv", newline="") as f:
+    # the demo keeps to its own course copy: the real course's release and data are untouched
+    demo = root / "course-data" / "demo"
+    assert (demo / "notebooks" / AID / f"{AID}.ipynb").is_file()
+    assert not (root / "notebooks").exists()
+    assert not (root / "course-data" / "grades.csv").exists()
+    assert not (root / "course-data" / "gradebook.db").exists()
+    with open(demo / "course-data" / "grades.csv", newline="") as f:
         students = {r["student"] for r in csv.DictReader(f)}
     assert students == {"reference", "blank", "ann", "bob"}
     assert "feedback:" in text and "done in" in text
+    assert "counted as 0" in text  # the legend of the totals
+
+
+def test_totals_count_missing_and_ungraded_as_zero():
+    from course.demo import gradebook_table
+    from course.grade import Outcome
+    outcomes = [Outcome("ann", "a1", 3, 3), Outcome("ann", "a2", 1, 2),
+                Outcome("bob", "a1", 2, 3), Outcome("cy", "a1", None, None),
+                Outcome("cy", "a2", 2, 2)]
+    table = gradebook_table(outcomes, ["a1", "a2"])
+    rows = {ln.split()[0]: ln.split()[1:] for ln in table.splitlines()[2:] if not ln.startswith("(")}
+    assert rows["ann"] == ["3/3", "1/2", "4/5"]
+    assert rows["bob"] == ["2/3", "—", "2/5"]       # missing a2 counts as 0 of 2
+    assert rows["cy"] == ["failed", "2/2", "2/5"]   # ungraded a1 counts as 0 of 3
+    assert "counted as 0" in table.splitlines()[-1]

@@ -43,9 +43,21 @@ def test_one_wrong_function_fails_only_its_test(toy, tmp_path, capsys):
 
 
 def test_missing_and_non_notebook_files(tmp_path, capsys):
+    (tmp_path / "other.txt").write_text("x")
     assert main(["validate", str(tmp_path / "nope.ipynb")]) == 2
-    assert "missing notebook nope.ipynb" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'nope.ipynb'} does not exist" in err
+    assert "other.txt" not in err  # no listing of the folder
     bad = tmp_path / "bad.ipynb"
     bad.write_text("print('hello')")
     assert main(["validate", str(bad)]) == 2
     assert "not a notebook" in capsys.readouterr().err
+
+
+def test_an_assignment_id_validates_its_release(toy, capsys):
+    # the notebooks' text says `course validate <id>.ipynb`: from the course root it means
+    # the release notebook
+    assert main(["validate", f"{AID}.ipynb", "--root", str(toy)]) == 1
+    out = capsys.readouterr().out
+    assert f"validating {toy / 'notebooks' / AID / f'{AID}.ipynb'}" in out
+    assert "FAIL  test_square: NotImplementedError" in out
