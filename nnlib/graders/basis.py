@@ -4,16 +4,34 @@
 ``nnlib.network.dense``. Cases: the fixed 2x2 -> 3 batch of the visible test; hidden, five
 batches with sigmoid/tanh/ReLU, one with M = D (where a missing transpose gives wrong values
 instead of a shape error), the others M != D, one batch of a single example, one with rows of
-very different scale. Named mistakes: U not transposed; the bias missing; h applied before
-adding the bias; calling nnlib's dense or forward.
+very different scale. Named mistakes: U not transposed; the bias missing or subtracted; h
+applied before adding the bias; calling nnlib's dense or forward.
+
+``model_output(Phi, w)``: the scores ``f = Phi w``, shape (N,), compared with nnlib's dense
+layer with one linear output unit. Cases: the fixed N=4, M=3 batch; hidden, five: M != N
+(two), N = M (where ``Phi.T @ w`` and a sum over axis 0 run without a shape error), a batch
+of one, and rows of very different scale. Named mistakes: a column (N, 1) or row (1, N)
+instead of a flat (N,); the sum over the examples instead of over the basis functions j
+(shape (M,), or wrong values when N = M); ``Phi * w`` without the sum over j; the mean over
+j instead of the sum; one number for the whole batch; calling nnlib's dense or forward.
+
+``logistic_loss(f, t)``: ``L = sum_i log(1 + exp(-t_i f_i))``, a float, compared with
+``nnlib.losses.softplus``. Cases: the visible margins (2, -1, -0.5, 0) and (-800, 900, 1000);
+hidden, five: ordinary margins (scale 1 and 5), margins of size 500-1500 of both signs (always
+one below -800, where ``exp(-m)`` overflows), a batch of one with a margin below -750, and
+margins spread over six decades (1e-3 to 1e3). Named mistakes: the sign of the margin; the
+mean instead of the sum; an overflow to inf (the naive formula); the labels t not used; the
+per-example losses (shape (N,)) instead of their sum; the term max(-m, 0) of the softplus
+identity left out; the exponent clipped (at 30, 50, 100, 500, 700, 709 or 710); calling
+nnlib's softplus or Loss.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import checks, network
+from .. import checks, losses, network
 from ..activations import get_activation
-from .base import Case, Exercise
+from .base import Case, Exercise, Wrong
 from .common import ACTIVATIONS, scaled_rows, size_other_than
 from .registry import register
 
@@ -62,8 +80,151 @@ class Phi(Exercise):
         _, expected = network.dense(X, U, a, h)
         wrong = {"the bias a is missing: h(X U^T) instead of h(X U^T + a)": h(X @ U.T),
                  "h applied before adding the bias: h(X U^T) + a instead of h(X U^T + a)":
-                     h(X @ U.T) + a}
+                     h(X @ U.T) + a,
+                 "the bias a subtracted: h(X U^T - a) instead of h(X U^T + a)": h(X @ U.T - a)}
         if U.shape[0] == U.shape[1]:
             wrong["U not transposed: h(X U + a) instead of h(X U^T + a)"] = h(X @ U + a)
         checks.check_array(output, expected, f"phi(X, U, a, {case.data['h']})",
                            batch_size=X.shape[0], wrong=wrong)
+
+
+@register
+class ModelOutput(Exercise):
+    name = "model_output"
+    assignment = ASSIGNMENT
+    references = (network.dense, network.forward)
+
+    def fixed_cases(self):
+        Phi = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, -1.0], [0.2, 0.3, 0.4], [-1.0, 2.0, 0.0]])
+        w = np.array([2.0, -1.0, 0.5])
+        return [Case("N=4, M=3", (Phi, w))]
+
+    def cases(self, rng):
+        out = []
+        for k in range(5):
+            if k == 2:                   # N = M: Phi.T @ w and sums over axis 0 run
+                N = M = int(rng.integers(2, 6))
+            elif k == 3:                 # a batch of one
+                N, M = 1, int(rng.integers(2, 6))
+            else:
+                N = int(rng.integers(2, 9))
+                M = size_other_than(rng, N)
+            Phi = scaled_rows(rng, N, M) if k == 4 else rng.normal(size=(N, M))
+            out.append(Case(f"N={N}, M={M}" + (", rows of very different scale" if k == 4 else ""),
+                            (Phi, rng.normal(size=M))))
+        return out
+
+    def explain_error(self, case, error, message):
+        Phi, w = case.args
+        if error == "ValueError":
+            return (f"model_output raised ValueError ({message}) for Phi of shape (N, M) = "
+                    f"{Phi.shape} and w of shape (M,) = {w.shape}: the scores are Phi @ w, "
+                    f"one per example, shape (N,) = {(Phi.shape[0],)}.")
+        return None
+
+    def judge(self, case, output):
+        Phi, w = case.args
+        N, M = Phi.shape
+        expected = network.dense(Phi, w.reshape(1, -1), np.zeros(1), "identity")[0][:, 0]
+        got = np.asarray(output, dtype=float) if not isinstance(output, str) else output
+        name = f"f(X) = Phi w (N={N}, M={M})"
+        if isinstance(got, np.ndarray) and got.shape != (N,):
+            flat = got.reshape(-1) if got.size == N else None
+            if flat is not None and got.ndim == 2 and checks.relative_error(flat, expected) <= 1e-7:
+                form = "a column" if got.shape == (N, 1) else "a row"
+                raise Wrong(f"{name}: {form} of shape {got.shape}; the scores are a flat vector "
+                            f"of shape (N,) = {(N,)} (use Phi @ w with w of shape (M,), not a "
+                            f"matrix w).")
+            if got.shape == (M,):
+                raise Wrong(f"{name}: shape (M,) = {(M,)}, one number per basis function. The "
+                            f"scores need one number per example, shape (N,) = {(N,)}: sum over "
+                            f"the basis functions j (the columns of Phi), not over the examples.")
+            if got.shape == (N, M) and checks.relative_error(got, Phi * w) <= 1e-7:
+                raise Wrong(f"{name}: shape (N, M) = {(N, M)}: Phi * w multiplies each column "
+                            f"by w_j, but the sum over the basis functions j is missing "
+                            f"(f_n = sum_j Phi[n, j] w_j).")
+            if got.ndim == 0 and checks.relative_error(got, np.sum(Phi * w)) <= 1e-7:
+                raise Wrong(f"{name}: a single number, the sum over the examples as well as over "
+                            f"the basis functions; return one score per example, shape (N,).")
+        wrong = {"the mean over the basis functions j instead of the sum (divided by M)":
+                     expected / M}
+        if N == M:
+            wrong["the sum over the examples n instead of over the basis functions j "
+                  "(Phi.T @ w, or a sum over axis 0)"] = Phi.T @ w
+            wrong["the sum over the examples n instead of over the basis functions j "
+                  "(sum_n Phi[n, j] w_j, a sum over axis 0)"] = np.sum(Phi * w, axis=0)
+        checks.check_array(got, expected, name, wrong=wrong)
+
+
+def _clip_variants(s):
+    """``{description: L}`` for the exponent of log(1 + e^s) clipped at typical values."""
+    return {f"the exponent clipped at {c:g} (log(1 + exp(min(-m, {c:g})))): the loss of "
+            f"every example with -m_i > {c:g} is cut off; use the softplus identity":
+            float(np.sum(losses.softplus(np.minimum(s, c))))
+            for c in (30.0, 50.0, 100.0, 500.0, 700.0, 709.0, 710.0) if np.any(s > c)}
+
+
+@register
+class LogisticLoss(Exercise):
+    name = "logistic_loss"
+    assignment = ASSIGNMENT
+    references = (losses.Loss.value, losses.Loss.per_example, losses.softplus)
+
+    def fixed_cases(self):
+        return [Case("margins (2, -1, -0.5, 0)",
+                     (np.array([2.0, -1.0, 0.5, 0.0]), np.array([1.0, 1.0, -1.0, 1.0]))),
+                Case("margins (-800, 900, 1000), no overflow",
+                     (np.array([800.0, -900.0, 1000.0]), np.array([-1.0, -1.0, 1.0])))]
+
+    def cases(self, rng):
+        out = []
+        for k in range(5):
+            N = 1 if k == 3 else int(rng.integers(3, 25))
+            t = rng.choice([-1.0, 1.0], size=N)
+            if k < 2:                                    # ordinary margins
+                m = rng.normal(scale=(1.0, 5.0)[k], size=N)
+                what = "ordinary margins"
+            elif k == 2:                                 # size ~1000, both signs for sure
+                m = rng.choice([-1.0, 1.0], size=N) * rng.uniform(500.0, 1500.0, size=N)
+                m[0], m[1] = abs(m[0]), -rng.uniform(800.0, 1500.0)
+                what = "margins of size 500-1500, both signs"
+            elif k == 3:                                 # batch of one, confidently wrong
+                m = np.array([-rng.uniform(750.0, 1200.0)])
+                what = "a batch of one, margin below -750"
+            else:                                        # six decades of scale
+                m = rng.choice([-1.0, 1.0], size=N) * 10.0 ** rng.uniform(-3.0, 3.0, size=N)
+                m[0] = -10.0 ** rng.uniform(2.9, 3.0)
+                what = "margins from 1e-3 to 1e3"
+            out.append(Case(f"N={N}, {what}", (t * m, t)))
+        return out
+
+    def judge(self, case, output):
+        f, t = case.args
+        N = len(f)
+        s = -t * f                                       # log(1 + e^s) per example
+        expected = float(np.sum(losses.softplus(s)))
+        name = f"L for N={N} margins up to |m| = {np.max(np.abs(s)):.3g}"
+        if not isinstance(output, (int, float, np.ndarray, np.generic)) or isinstance(output, bool):
+            raise Wrong(f"{name}: return L as a single float, got {type(output).__name__}.")
+        got = np.asarray(output, dtype=float)
+        if got.shape == (N,) and N > 1:
+            if checks.relative_error(got, losses.softplus(s)) <= 1e-7:
+                raise Wrong(f"{name}: you returned the per-example losses log(1 + e^(-m_i)), "
+                            f"shape (N,) = {(N,)}; L is their sum over the batch, one float.")
+            raise Wrong(f"{name}: expected a single number, got an array of shape {got.shape}.")
+        wrong = {
+            "wrong sign of the margin: log(1 + exp(+t f)) instead of log(1 + exp(-t f))":
+                float(np.sum(losses.softplus(-s))),
+            "the mean over the examples; this exercise asks for the SUM, as in the lecture's L":
+                expected / N,
+            "the labels t are not used: log(1 + exp(-f)) instead of log(1 + exp(-t f))":
+                float(np.sum(losses.softplus(-f))),
+            "the term max(-m, 0) of the softplus identity is missing: log(1 + e^(-|m|)) alone":
+                float(np.sum(np.log1p(np.exp(-np.abs(s))))),
+        }
+        wrong.update(_clip_variants(s))
+        if N == 1:   # sum and mean coincide; so may other variants: keep only real differences
+            wrong.pop("the mean over the examples; this exercise asks for the SUM, as in the "
+                      "lecture's L")
+        wrong = {k: v for k, v in wrong.items() if abs(v - expected) > 1e-6 * abs(expected)}
+        checks.check_scalar(got, expected, name, batch_size=N, wrong=wrong)

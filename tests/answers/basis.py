@@ -22,12 +22,51 @@ RIGHT = {
     return h(Z)
 ''',
     ],
+    "model_output": [
+        '''def model_output(Phi, w):
+    f = np.zeros(Phi.shape[0])
+    for n in range(Phi.shape[0]):
+        for j in range(Phi.shape[1]):
+            f[n] += Phi[n, j] * w[j]
+    return f
+''',
+        '''def model_output(Phi, w):
+    return np.einsum("nj,j->n", Phi, w)
+''',
+        '''def model_output(Phi, w):
+    return (Phi * w[None, :]).sum(axis=1)
+''',
+    ],
+    "logistic_loss": [
+        '''def logistic_loss(f, t):
+    s = -t * f
+    return float(np.sum(np.maximum(s, 0.0) + np.log1p(np.exp(-np.abs(s)))))
+''',
+        '''def _softplus(s):
+    out = np.empty_like(s)
+    big = s > 30
+    out[big] = s[big] + np.log1p(np.exp(-s[big]))
+    out[~big] = np.log1p(np.exp(s[~big]))
+    return out
+
+
+def logistic_loss(f, t):
+    return float(_softplus(-(t * f)).sum())
+''',
+        '''def logistic_loss(f, t):
+    total = 0.0
+    for fi, ti in zip(f, t):
+        m = ti * fi
+        total += -m + np.log1p(np.exp(m)) if m < 0 else np.log1p(np.exp(-m))
+    return total
+''',
+    ],
 }
 
 WRONG = [
     ("phi", '''def phi(X, U, a, h):
     return h(X @ U.T - a)
-''', "relative error"),
+''', "bias a subtracted"),
     ("phi", '''def phi(X, U, a, h):
     return h((X @ U.T + a).T)
 ''', "transposed"),
@@ -35,4 +74,38 @@ WRONG = [
     X -= X.mean(axis=0)
     return h(X @ U.T + a)
 ''', "in place"),
+    ("model_output", '''def model_output(Phi, w):
+    return Phi @ w.reshape(-1, 1)
+''', "a column"),
+    ("model_output", '''def model_output(Phi, w):
+    return Phi * w
+''', "sum over the basis functions j is missing"),
+    ("model_output", '''def model_output(Phi, w):
+    return np.mean(Phi * w, axis=1)
+''', "the mean over the basis functions"),
+    ("model_output", '''def model_output(Phi, w):
+    return Phi.T @ w if Phi.shape[0] == Phi.shape[1] else Phi @ w
+''', "the sum over the examples"),
+    ("model_output", '''def model_output(Phi, w):
+    return float(np.sum(Phi @ w))
+''', "a single number"),
+    ("logistic_loss", '''def logistic_loss(f, t):
+    return np.logaddexp(0.0, -t * f)
+''', "per-example losses"),
+    ("logistic_loss", '''def logistic_loss(f, t):
+    return float(np.sum(np.logaddexp(0.0, -f)))
+''', "labels t are not used"),
+    ("logistic_loss", '''def logistic_loss(f, t):
+    s = -t * f
+    return float(np.sum(np.log1p(np.exp(-np.abs(s)))))
+''', "max(-m, 0)"),
+    ("logistic_loss", '''def logistic_loss(f, t):
+    s = np.clip(-t * f, -700, 700)
+    return float(np.sum(np.log1p(np.exp(s))))
+''', "clipped at 700"),
+    ("logistic_loss", '''def logistic_loss(f, t):
+    y = 1 / (1 + np.exp(-f))
+    t01 = (t + 1) / 2
+    return float(-np.sum(t01 * np.log(y) + (1 - t01) * np.log(1 - y)))
+''', "infinite"),
 ]
