@@ -1,0 +1,202 @@
+"""Checkers of notebook 05-output-deltas, beyond the generic tests of test_graders_unit.py.
+
+What is proved here: the stress cases are in every student's hidden cases (their properties
+are measured on the inputs, not read from the checker's code), so a stability shortcut or a
+row-wise operation done over the whole batch fails for EVERY student; the cases differ
+between students; ``1 - z**2`` fails while ``1 - a**2`` passes; a broken ``softmax`` of
+exercise 1 costs nothing in ``softmax_ce``; a correct answer that makes numpy warn writes
+nothing to stderr (nbgrader would fail the cell); every extra wrong answer is named.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from answers import deltas as answers
+from graderkit import define, namespace, verdict
+
+from nnlib import checks, graders
+from nnlib.graders.runner import all_cases, case_digest, collect
+
+AID = "05-output-deltas"
+STUDENTS = [f"student-{k:03d}" for k in range(20)]
+
+
+def _fn(name, source):
+    return define(AID, source, name)
+
+
+# --- the stress cases are there for everyone ------------------------------------------------
+
+def _hidden(name, student):
+    ex = graders.get(name)
+    return list(ex.cases(checks.seeded_rng(student, ex.name)))
+
+
+@pytest.mark.parametrize("name", ["softmax", "softmax_ce"])
+def test_every_student_gets_rows_of_very_different_scale_and_logits_of_size_1000(name):
+    for student in STUDENTS:
+        Zs = [c.args[0] for c in _hidden(name, student)]
+        # a batch where one row's maximum lies more than 745 below the batch maximum: there
+        # exp(z - max over the batch) is 0 for the whole row (float64 underflows at -745)
+        gap = max(float(Z.max() - Z.max(axis=1).min()) for Z in Zs)
+        assert gap > 745, f"{student}: no batch with rows of very different scale ({gap:.0f})"
+        # rows whose sizes differ by more than a factor 10^5
+        ratio = max(float(np.abs(Z).max(axis=1).max() / np.abs(Z).max(axis=1).min()) for Z in Zs)
+        assert ratio > 1e5, f"{student}: row sizes differ by {ratio:.1e} only"
+        # logits near +1000 (every row), and logits of +-1000 in every row of one batch
+        assert any(Z.min() > 900 for Z in Zs), f"{student}: no batch of logits near +1000"
+        assert any(np.all(Z.max(axis=1) > 900) and np.all(Z.min(axis=1) < -900) for Z in Zs), \
+            f"{student}: no batch with logits of both signs of size 1000 in every row"
+        assert any(Z.shape[0] == 1 for Z in Zs), f"{student}: no batch of one"
+
+
+def test_every_student_gets_a_target_whose_probability_underflows():
+    for student in STUDENTS:
+        worst = min(float(np.min((Z - Z.max(axis=1, keepdims=True))[T > 0]))
+                    for Z, T in (c.args for c in _hidden("softmax_ce", student)))
+        assert worst < -745, f"{student}: every target class has exp(z - m) > 0 ({worst:.0f})"
+
+
+def test_every_student_gets_tanh_cases_where_z_and_a_differ():
+    for student in STUDENTS:
+        cases = _hidden("tanh_backward", student)
+        for c in cases:
+            z = c.args[2]
+            assert np.abs(z).max() > 1.4, f"{student} {c.label}: every |z| <= 1.4"
+        shapes = [(c.args[1].shape, c.args[0].shape[0]) for c in cases]
+        assert any(W[0] == W[1] for W, _ in shapes), f"{student}: no square W_next"
+        assert any(N == 1 for _, N in shapes), f"{student}: no batch of one"
+        assert any(len({N, *W}) == 3 for W, N in shapes), f"{student}: no case with N, n_l+1, n_l all different"
+
+
+def test_the_cases_differ_between_students():
+    for name in ("softmax", "softmax_ce", "tanh_backward", "sigmoid_sse_delta"):
+        ex = graders.get(name)
+        a = [case_digest(c) for c in all_cases(ex, "student-a")]
+        b = [case_digest(c) for c in all_cases(ex, "student-b")]
+        assert a[0] == b[0], f"{name}: the visible case must be the same for everyone"
+        assert not set(a[1:]) & set(b[1:]), f"{name}: two students share a hidden case"
+        assert a == [case_digest(c) for c in all_cases(ex, "student-a")], f"{name}: not reproducible"
+
+
+# --- shortcuts fail for EVERY student ---------------------------------------------------------
+
+SHORTCUTS = [
+    ("softmax", '''def softmax(Z):
+    e = np.exp(Z - Z.max())
+    return e / e.sum(axis=1, keepdims=True)
+''', "maximum of the whole batch"),
+    ("softmax", '''def softmax(Z):
+    e = np.exp(Z)
+    return e / e.sum(axis=1, keepdims=True)
+''', "overflows"),
+    ("softmax", '''def softmax(Z):
+    e = np.exp(Z - Z.mean(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+''', "instead of its maximum"),
+    ("softmax_ce", '''def softmax_ce(Z, T):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    Y = e / e.sum(axis=1, keepdims=True)
+    return -np.sum(T * np.log(Y)) / len(Z), (Y - T) / len(Z)
+''', "ln of the softmax"),
+    ("softmax_ce", '''def softmax_ce(Z, T):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    Y = e / e.sum(axis=1, keepdims=True)
+    c = T.argmax(axis=1)
+    return -np.mean(np.log(Y[np.arange(len(Z)), c])), (Y - T) / len(Z)
+''', "ln of the softmax"),
+    ("softmax_ce", '''def softmax_ce(Z, T):
+    e = np.exp(Z - Z.max(axis=1, keepdims=True))
+    Y = e / e.sum(axis=1, keepdims=True)
+    return -np.sum(T * np.log(np.clip(Y, 1e-15, 1.0))) / len(Z), (Y - T) / len(Z)
+''', "capped"),
+    ("softmax_ce", '''def softmax_ce(Z, T):
+    g = Z - Z.max()
+    log_y = g - np.log(np.exp(g).sum(axis=1, keepdims=True))
+    return -np.sum(T * log_y) / len(Z), (np.exp(log_y) - T) / len(Z)
+''', "maximum of the whole batch"),
+    ("tanh_backward", '''def tanh_backward(delta_next, W_next, z, a):
+    return (delta_next @ W_next) * (1 - z**2)
+''', "pre-activation"),
+    ("sigmoid_sse_delta", '''def sigmoid_sse_delta(Z, T):
+    Y = np.exp(Z) / (1 + np.exp(Z))
+    return (Y - T) * Y * (1 - Y) / len(Z)
+''', "overflows"),
+]
+
+
+@pytest.mark.parametrize("name, source, named", SHORTCUTS, ids=[f"{s[0]}-{i}" for i, s in enumerate(SHORTCUTS)])
+def test_a_shortcut_fails_for_every_student_and_is_named(name, source, named):
+    fn = _fn(name, source)
+    for student in STUDENTS:
+        v = verdict(name, fn, student)
+        assert not v.passed, f"{student}: the shortcut passes"
+        assert named.lower() in v.message.lower(), f"{student}: not named ({named!r}): {v.message}"
+
+
+def test_one_minus_a_squared_passes_for_every_student_one_minus_z_squared_fails():
+    good = _fn("tanh_backward", '''def tanh_backward(delta_next, W_next, z, a):
+    return (delta_next @ W_next) * (1 - a**2)
+''')
+    for student in STUDENTS:
+        assert verdict("tanh_backward", good, student).passed, student
+
+
+# --- upstream, warnings, the visible test ------------------------------------------------------
+
+def test_a_broken_softmax_of_exercise_1_costs_nothing_in_softmax_ce():
+    ns = namespace(AID, {"softmax": '''def softmax(Z):
+    e = np.exp(Z)
+    return e / e.sum(axis=0, keepdims=True)
+'''})
+    exec(compile('''def softmax_ce(Z, T):
+    m = Z.max(axis=1, keepdims=True)
+    log_y = Z - m - np.log(np.exp(Z - m).sum(axis=1, keepdims=True))
+    return -np.sum(T * log_y) / len(Z), (softmax(Z) - T) / len(Z)
+''', "<answer>", "exec"), ns)
+    assert not verdict("softmax", ns["softmax"]).passed
+    v = verdict("softmax_ce", ns["softmax_ce"])
+    assert v.passed, v.message
+    assert ns["softmax"].__name__ == "softmax" and ns["softmax"].__module__ != "nnlib.activations"
+
+
+def test_a_correct_answer_that_makes_numpy_warn_writes_no_warning():
+    fn = _fn("sigmoid_sse_delta", answers.RIGHT["sigmoid_sse_delta"][2])   # 1 / (1 + exp(-Z))
+    with np.errstate(over="warn"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = collect("sigmoid_sse_delta", fn, "student-000")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
+    assert all("output" in rec for rec in doc["cases"])
+    assert verdict("sigmoid_sse_delta", fn).passed
+
+
+@pytest.mark.parametrize("name", ["softmax", "softmax_ce", "tanh_backward", "sigmoid_sse_delta"])
+def test_the_visible_test_prints_its_case_and_nothing_on_stderr(name, capsys):
+    fn = namespace(AID)[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graders.check(name, fn)
+    out = capsys.readouterr()
+    label = graders.get(name).fixed_cases()[0].label
+    assert out.out.startswith(f"\u2714 {name}: {label}"), out.out
+    assert not out.err
+
+
+# --- the extra wrong answers: all named --------------------------------------------------------
+
+def test_every_extra_wrong_answer_fails_and_is_named():
+    missed = []
+    for name, source, expected in answers.WRONG:
+        v = verdict(name, _fn(name, source))
+        if v.passed or expected.lower() not in v.message.lower():
+            missed.append(f"{name} ({expected!r}): {'passes' if v.passed else v.message}")
+    print(f"05 extra wrong answers named: {len(answers.WRONG) - len(missed)}/{len(answers.WRONG)}")
+    assert not missed, "\n".join(missed)
+
+
+def test_at_least_two_right_and_three_wrong_answers_per_exercise():
+    for ex in graders.exercises(AID):
+        assert len(answers.RIGHT.get(ex.name, [])) >= 2, ex.name
+        assert sum(1 for w in answers.WRONG if w[0] == ex.name) >= 3, ex.name
