@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import importlib
 import json
-import sys
 from pathlib import Path
 
 import nbformat
@@ -87,3 +86,25 @@ def answer_modules():
             continue
         out.append(importlib.import_module(f"answers.{path.stem}"))
     return out
+
+
+def hidden_failure(name: str, fn, student: str) -> str | None:
+    """The diagnosis of the first of ``student``'s hidden cases of ``name`` that ``fn`` fails,
+    or None when it passes them all (the visible cases are not tried)."""
+    from nnlib.checks import seeded_rng
+    from nnlib.graders.base import Wrong
+    from nnlib.graders.runner import judge_record, run_case
+
+    ex = graders.get(name)
+    for case in ex.cases(seeded_rng(student, name)):
+        try:
+            judge_record(ex, case, run_case(ex, fn, case))
+        except Wrong as e:
+            return str(e)
+    return None
+
+
+def with_mistake(aid: str, student: str):
+    """``(namespace, mistake)``: notebook ``aid``'s solution with ``student``'s sample mistake."""
+    m = next(m for m in mistakes(aid) if m.student == student)
+    return namespace(aid, {m.cell: m.apply(source_notebook(aid))}), m

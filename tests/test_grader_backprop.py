@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import pytest
-from graderkit import define, mistakes, namespace, source_notebook, verdict
+from graderkit import (define, hidden_failure, mistakes, namespace, source_notebook, verdict, with_mistake)
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
@@ -25,20 +25,6 @@ AID = "04-backprop"
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
 
 
-def _fails_on_hidden(name, fn, student):
-    """The diagnosis of the first hidden case that ``fn`` fails for ``student``, or None."""
-    ex = graders.get(name)
-    for case in ex.cases(seeded_rng(student, name)):
-        try:
-            judge_record(ex, case, run_case(ex, fn, case))
-        except Wrong as e:
-            return str(e)
-    return None
-
-
-def _ns_with_mistake(student):
-    m = next(m for m in mistakes(AID) if m.student == student)
-    return namespace(AID, {m.cell: m.apply(source_notebook(AID))})
 
 
 @pytest.mark.parametrize("source, name", [
@@ -103,7 +89,7 @@ IGNORES_EPS = {
 def test_ignoring_eps_fails_for_every_student(name):
     fn = define(AID, IGNORES_EPS[name], name)
     for student in STUDENTS:
-        message = _fails_on_hidden(name, fn, student)
+        message = hidden_failure(name, fn, student)
         assert message and "eps is ignored" in message, (student, message)
 
 
@@ -136,14 +122,14 @@ def test_overflowing_sigmoid_prime_fails_for_every_student():
     fn = define(AID, "def sigmoid_prime(u):\n    return np.exp(-u) / (1 + np.exp(-u)) ** 2\n",
                 "sigmoid_prime")
     for student in STUDENTS:
-        message = _fails_on_hidden("sigmoid_prime", fn, student)
+        message = hidden_failure("sigmoid_prime", fn, student)
         assert message and "NaN or infinite" in message, (student, message)
 
 
 def test_forward_difference_fails_for_every_student_on_hidden_cases():
-    ns = _ns_with_mistake("fay")
+    ns = with_mistake(AID, "fay")[0]
     for student in STUDENTS:
-        message = _fails_on_hidden("numerical_gradient", ns["numerical_gradient"], student)
+        message = hidden_failure("numerical_gradient", ns["numerical_gradient"], student)
         assert message and "forward difference" in message, (student, message)
 
 
@@ -164,7 +150,7 @@ def test_gradient_check_is_judged_with_the_reference_backward_and_numerical_grad
 
 
 def test_backward_is_judged_with_the_reference_sigmoid_prime():
-    ns = _ns_with_mistake("hana")         # sigmoid_prime returns u (1 - u)
+    ns = with_mistake(AID, "hana")[0]         # sigmoid_prime returns u (1 - u)
     source = '''def backward(W, b, z, a, T):
     L, N = len(W) - 1, len(T)
     delta = [None] * (L + 1)

@@ -13,26 +13,16 @@ from __future__ import annotations
 import nbformat
 import numpy as np
 import pytest
-from graderkit import SOLUTIONS, define, namespace
+from graderkit import SOLUTIONS, define, hidden_failure, namespace
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
 from nnlib.graders.base import Wrong
-from nnlib.graders.runner import case_digest, check, judge_record, run_case
+from nnlib.graders.runner import case_digest, check
 
 AID = "01-adaptive-basis"
 STUDENTS = [f"student-{k:03d}" for k in range(30)]
 
-
-def _hidden_failure(name, fn, student):
-    """The diagnosis of the first hidden case ``fn`` fails for ``student``, or None."""
-    ex = graders.get(name)
-    for case in ex.cases(seeded_rng(student, name)):
-        try:
-            judge_record(ex, case, run_case(ex, fn, case))
-        except Wrong as e:
-            return str(e)
-    return None
 
 
 NAIVE = '''def logistic_loss(f, t):
@@ -51,7 +41,7 @@ SUM_OVER_EXAMPLES = '''def model_output(Phi, w):
 def test_unstable_logistic_loss_fails_the_hidden_cases_of_every_student(source, named):
     fn = define(AID, source, "logistic_loss")
     for student in STUDENTS:
-        message = _hidden_failure("logistic_loss", fn, student)
+        message = hidden_failure("logistic_loss", fn, student)
         assert message is not None, f"{student}: an unstable logistic_loss passes the hidden cases"
         assert named in message, f"{student}: {message}"
 
@@ -59,7 +49,7 @@ def test_unstable_logistic_loss_fails_the_hidden_cases_of_every_student(source, 
 def test_sum_over_the_examples_fails_the_hidden_cases_of_every_student():
     fn = define(AID, SUM_OVER_EXAMPLES, "model_output")
     for student in STUDENTS:
-        message = _hidden_failure("model_output", fn, student)
+        message = hidden_failure("model_output", fn, student)
         assert message is not None and "sum over the examples" in message, (student, message)
 
 

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from graderkit import define, mistakes, namespace, source_notebook, verdict
+from graderkit import (define, hidden_failure, namespace, verdict, with_mistake)
 
 from nnlib import graders
-from nnlib.graders.runner import judge_record, run_case
-from nnlib.graders.base import Wrong
 
 AID = "03-forward-pass"
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
@@ -27,20 +25,6 @@ def _hidden_cases(name, student):
     return ex, ex.cases(seeded_rng(student, name))
 
 
-def _fails_on_hidden(name, fn, student):
-    """The diagnosis of the first hidden case ``fn`` fails for ``student``, or None."""
-    ex, cases = _hidden_cases(name, student)
-    for case in cases:
-        try:
-            judge_record(ex, case, run_case(ex, fn, case))
-        except Wrong as e:
-            return str(e)
-    return None
-
-
-def _ns_with_mistake(student):
-    m = next(m for m in mistakes(AID) if m.student == student)
-    return namespace(AID, {m.cell: m.apply(source_notebook(AID))}), m
 
 
 FORWARD_WITH_DENSE = '''def forward(X, W, b, hidden, output):
@@ -65,7 +49,7 @@ THREE_LAYER_WITH_DENSE = '''def three_layer(x, W1, b1, W2, b2, W3, b3, h1, h2, s
 
 @pytest.mark.parametrize("student", ["ada", "ben"])
 def test_a_mistake_in_dense_costs_points_once(student):
-    ns, m = _ns_with_mistake(student)
+    ns, m = with_mistake(AID, student)
     assert m.cell == "dense"
     assert not verdict("dense", ns["dense"]).passed
     for name, source in (("forward", FORWARD_WITH_DENSE), ("two_layer", TWO_LAYER_WITH_DENSE),
@@ -120,11 +104,11 @@ def test_every_student_gets_the_stress_cases(student):
 def test_sample_mistakes_fail_on_the_hidden_cases_of_every_student(student):
     """Not only on the fixed cases: for 20 students, the hidden cases alone catch them and
     name them (``dara``/``eli``/``fay`` fail on every case by construction)."""
-    ns, m = _ns_with_mistake(student)
+    ns, m = with_mistake(AID, student)
     name = m.cell
     missed = []
     for s in STUDENTS:
-        message = _fails_on_hidden(name, ns[name], s)
+        message = hidden_failure(name, ns[name], s)
         if message is None or m.diagnosis.lower() not in message.lower():
             missed.append(f"{s}: {message}")
     assert not missed, f"{student} ({m.why}) is not caught and named for:\n" + "\n".join(missed)
@@ -155,7 +139,7 @@ def test_a_forward_that_ignores_its_output_unit_fails_for_every_student():
         a.append(hidden(z[-1]) if l < L else nnlib.softmax(z[-1]))
     return z, a
 ''', "forward")
-    assert all(_fails_on_hidden("forward", fn, s) for s in STUDENTS)
+    assert all(hidden_failure("forward", fn, s) for s in STUDENTS)
 
 
 def test_visible_test_prints_one_line_per_fixed_case(capsys):

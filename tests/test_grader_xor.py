@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from graderkit import define, mistakes, namespace, source_notebook, verdict
+from graderkit import define, hidden_failure, mistakes, namespace, source_notebook, verdict
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
-from nnlib.graders.base import Wrong
-from nnlib.graders.runner import case_digest, judge_record, run_case
+from nnlib.graders.runner import case_digest
 
 AID = "02-xor"
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
@@ -30,15 +29,6 @@ COLUMN = '''def linear_accuracy(w, b, X, t):
     return float(np.mean((z > 0).astype(int) == t))
 '''
 
-
-def _hidden_failure(name, fn, student):
-    ex = graders.get(name)
-    for case in ex.cases(seeded_rng(student, name)):
-        try:
-            judge_record(ex, case, run_case(ex, fn, case))
-        except Wrong as e:
-            return str(e)
-    return None
 
 
 def _mistake_fn(student, name):
@@ -50,7 +40,7 @@ def _mistake_fn(student, name):
 def test_linear_accuracy_mistakes_fail_the_hidden_cases_of_every_student(student):
     fn, m = _mistake_fn(student, "linear_accuracy")
     for s in STUDENTS:
-        message = _hidden_failure("linear_accuracy", fn, s)
+        message = hidden_failure("linear_accuracy", fn, s)
         assert message is not None, f"{s}: the mistake of {student} ({m.why}) passes the hidden cases"
         assert m.diagnosis.lower() in message.lower(), f"{s}: {message}"
 
@@ -61,7 +51,7 @@ def test_column_layout_is_diagnosed_as_such_for_every_student():
         v = verdict("linear_accuracy", fn, student=s)
         assert not v.passed
         assert "laid out as a column" in v.message and "wrong sign" not in v.message, v.message
-        hidden = _hidden_failure("linear_accuracy", fn, s)
+        hidden = hidden_failure("linear_accuracy", fn, s)
         assert hidden and "laid out as a column" in hidden and "wrong sign" not in hidden, hidden
 
 

@@ -11,13 +11,11 @@ from __future__ import annotations
 import copy
 import json
 
-import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 from nbgrader.utils import determine_grade
 
 from course.judge import JudgeEvidence, judge_cell
-from nnlib import graders
 from nnlib.graders import evidence
 from nnlib.graders.runner import collect
 

@@ -602,6 +602,6 @@ class SuccessRate(Exercise):
                  f"the recipe ends with E = {E[k]:.3g} ({'below' if ok[k] else 'not below'} tol)"
                  for k in bad]
         raise Wrong(f"{head} " + "; ".join(parts) + ". The recipe: one np.random.default_rng(seed) "
-                    f"per seed, passed to nnlib.MLP([2, hidden_units, 1], hidden='tanh', "
-                    f"loss='bce') and to nnlib.fit(..., epochs, batch_size=4, learning_rate); "
-                    f"success when net.error(X, T) < tol.")
+                    "per seed, passed to nnlib.MLP([2, hidden_units, 1], hidden='tanh', "
+                    "loss='bce') and to nnlib.fit(..., epochs, batch_size=4, learning_rate); "
+                    "success when net.error(X, T) < tol.")
