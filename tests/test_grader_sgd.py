@@ -1,0 +1,221 @@
+"""Checkers of notebook 07-sgd beyond the generic grader tests.
+
+- the hidden cases alone catch the sample mistakes for EVERY student (not only the visible
+  case): the dropped remainder, the global random state, no reshuffling, batches drawn once,
+  the learning rate divided by the batch size, velocities reset every epoch;
+- every argument varies across one student's hidden cases, with batch sizes 1 and N among
+  them, a momentum of 0 and a weight decay of 0; two students get different cases;
+- ``train`` is judged with nnlib's pieces also inside a helper function of the student's;
+- ``train_digits``: no clock decides (a correct run passes with a clock that jumps 100 s per
+  reading), the accuracy is computed from the returned weights in the judging process (evidence
+  with zeroed weights fails), a run past the step bound is stopped at the bound, and the
+  solution reaches at least 97 % on the visible seed;
+- the visible tests print one ✔ line per visible case; the sweeps are shorter in a graded run.
+"""
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import nbformat
+import numpy as np
+import pytest
+from graderkit import SOLUTIONS, define, mistakes, namespace, source_notebook
+
+from nnlib import graders
+from nnlib.checks import seeded_rng
+from nnlib.graders import check, sgd
+from nnlib.graders.base import Wrong
+from nnlib.graders.runner import collect, judge_record, run_case
+
+AID = "07-sgd"
+STUDENTS = [f"student-{k:03d}" for k in range(20)]
+
+
+def _fails_on_hidden(name, fn, student):
+    """The diagnosis of the first hidden case that ``fn`` fails for ``student``, or None."""
+    ex = graders.get(name)
+    for case in ex.cases(seeded_rng(student, name)):
+        try:
+            judge_record(ex, case, run_case(ex, fn, case))
+        except Wrong as e:
+            return str(e)
+    return None
+
+
+def _ns_with_mistake(student):
+    m = next(m for m in mistakes(AID) if m.student == student)
+    return namespace(AID, {m.cell: m.apply(source_notebook(AID))}), m
+
+
+@pytest.mark.parametrize("student, name", [("chen", "minibatches"), ("ivo", "minibatches"),
+                                           ("ben", "minibatches"), ("gus", "train"),
+                                           ("jun", "train")])
+def test_hidden_cases_catch_the_mistake_for_every_student(student, name):
+    ns, m = _ns_with_mistake(student)
+    missed = [s for s in STUDENTS if (msg := _fails_on_hidden(name, ns[name], s)) is None
+              or m.diagnosis.lower() not in msg.lower()]
+    assert not missed, f"{student}'s mistake ({m.why}) is not caught and named on the hidden cases of {missed}"
+
+
+def test_velocities_reset_every_epoch_fail_for_every_student():
+    source = '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng):
+    history = []
+    for epoch in range(epochs):
+        vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
+        vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
+        for idx in minibatches(X.shape[0], batch_size, rng):
+            grads = net.backward(net.forward(X[idx]), y[idx])
+            sgd_step(net.W, net.b, grads.dW, grads.db, vW, vb, learning_rate, momentum, weight_decay)
+        history.append(net.error(X, y))
+    return history
+'''
+    fn = define(AID, source, "train")
+    for s in STUDENTS:
+        msg = _fails_on_hidden("train", fn, s)
+        assert msg and "reset" in msg, f"{s}: {msg}"
+
+
+def _values(cases, pick):
+    return [pick(c) for c in cases]
+
+
+def test_every_argument_varies_across_the_hidden_cases():
+    for s in STUDENTS[:5]:
+        mb = graders.get("minibatches").cases(seeded_rng(s, "minibatches"))
+        n, B = _values(mb, lambda c: c.args[0]), _values(mb, lambda c: c.args[1])
+        assert len(set(n)) > 1 and len(set(B)) > 1
+        assert 1 in B and any(b == k for b, k in zip(B, n)) and any(b > k for b, k in zip(B, n))
+        assert any(k % b for b, k in zip(B, n)) and any(k % b == 0 and b < k for b, k in zip(B, n))
+
+        st = graders.get("sgd_step").cases(seeded_rng(s, "sgd_step"))
+        for i in (6, 7, 8):  # learning rate, momentum, weight decay
+            values = _values(st, lambda c: c.args[i])
+            assert len(set(values)) == len(values) or 0.0 in values, values
+        assert 0.0 in _values(st, lambda c: c.args[7]) and 0.0 in _values(st, lambda c: c.args[8])
+        assert len({len(c.args[0]) for c in st}) > 1, "networks of one depth only"
+
+        tr = graders.get("train").cases(seeded_rng(s, "train"))
+        N = _values(tr, lambda c: c.args[0].shape[0])
+        for i in range(2, 7):  # epochs, batch size, learning rate, momentum, weight decay
+            assert len(set(_values(tr, lambda c: c.args[i]))) > 1, i
+        B = _values(tr, lambda c: c.args[3])
+        assert 1 in B and any(b == k for b, k in zip(B, N)) and any(k % b for b, k in zip(B, N))
+        assert 0.0 in _values(tr, lambda c: c.args[5]) and 0.0 in _values(tr, lambda c: c.args[6])
+        assert len({c.kwargs["loss"] for c in tr}) > 1 and len({c.kwargs["hidden"] for c in tr}) > 1
+
+
+def test_two_students_get_different_cases():
+    for name in ("minibatches", "sgd_step", "train", "train_digits"):
+        ex = graders.get(name)
+        a, b = ex.cases(seeded_rng("ann", name)), ex.cases(seeded_rng("bob", name))
+        assert [c.label for c in a] != [c.label for c in b], name
+
+
+def test_train_with_pieces_in_a_helper_sees_the_references():
+    """The student's own minibatches is broken; their train calls it from a helper. The train
+    checker installs nnlib's pieces in the notebook's globals, so the helper sees them too."""
+    ns, _ = _ns_with_mistake("chen")  # chen's minibatches drops the last batch
+    exec(compile('''def _epoch(net, X, y, batch_size, rng, state, lr, mu, wd):
+    for idx in minibatches(X.shape[0], batch_size, rng):
+        g = net.backward(net.forward(X[idx]), y[idx])
+        sgd_step(net.W, net.b, g.dW, g.db, state[0], state[1], lr, mu, wd)
+
+
+def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng):
+    state = ([None] + [np.zeros_like(W) for W in net.W[1:]],
+             [None] + [np.zeros_like(b) for b in net.b[1:]])
+    out = []
+    for _ in range(epochs):
+        _epoch(net, X, y, batch_size, rng, state, learning_rate, momentum, weight_decay)
+        out.append(net.error(X, y))
+    return out
+''', "<helper train>", "exec"), ns)
+    doc = json.loads(json.dumps(collect("train", ns["train"], "student-001")))
+    v = graders.judge_evidence(graders.get("train"), "student-001", doc)
+    assert v.passed, v.message
+    assert ns["minibatches"] is not sgd._reference_minibatches  # restored afterwards
+
+
+class _JumpingClock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self):
+        self.t += 100.0
+        return self.t
+
+
+def test_no_clock_decides_train_digits(monkeypatch):
+    clock = _JumpingClock()
+    for name in ("perf_counter", "time", "monotonic", "process_time"):
+        monkeypatch.setattr(time, name, clock)
+    fn = namespace(AID)["train_digits"]
+    doc = json.loads(json.dumps(collect("train_digits", fn, "student-003")))
+    monkeypatch.undo()
+    v = graders.judge_evidence(graders.get("train_digits"), "student-003", doc)
+    assert v.passed, v.message
+
+
+def test_accuracy_is_computed_from_the_returned_weights():
+    fn = namespace(AID)["train_digits"]
+    doc = json.loads(json.dumps(collect("train_digits", fn, "student-004")))
+    ok = graders.judge_evidence(graders.get("train_digits"), "student-004", doc)
+    assert ok.passed, ok.message
+    # replace the weights of the last layer in the evidence by zeros: every class scores the same
+    from nnlib.graders import evidence
+    for rec in doc["cases"]:
+        out = evidence.decode(rec["output"])
+        out["net"]["W"][-1] = np.zeros_like(out["net"]["W"][-1])
+        out["net"]["b"][-1] = np.zeros_like(out["net"]["b"][-1])
+        rec["output"] = evidence.encode(out)
+    bad = graders.judge_evidence(graders.get("train_digits"), "student-004", doc)
+    assert not bad.passed and "test accuracy 0.1" in bad.message, bad.message
+
+
+def test_a_run_past_the_step_bound_is_stopped_there():
+    fn = define(AID, '''def train_digits(X, y, rng):
+    net = nnlib.MLP([64, 16, 10], hidden="relu", loss="softmax_ce", rng=rng)
+    return net, train(net, X, y, epochs=3, batch_size=1, learning_rate=0.01, momentum=0.0,
+                      weight_decay=0.0, rng=rng)
+''', "train_digits")
+    ex = graders.get("train_digits")
+    case = ex.fixed_cases()[0]
+    rec = run_case(ex, fn, case)
+    from nnlib.graders import evidence
+    out = evidence.decode(rec["output"])
+    assert out["stopped"] and out["steps"] == sgd.MAX_STEPS + 1, (out["stopped"], out["steps"])
+    with pytest.raises(Wrong, match=f"more than {sgd.MAX_STEPS} steps"):
+        judge_record(ex, case, rec)
+
+
+def test_the_solution_reaches_97_percent_on_the_visible_seed():
+    ex = graders.get("train_digits")
+    case = ex.fixed_cases()[0]
+    note = judge_record(ex, case, run_case(ex, namespace(AID)["train_digits"], case))
+    accuracy = float(re.search(r"test accuracy ([0-9.]+)", note).group(1))
+    assert accuracy >= 0.97, note
+
+
+def test_visible_tests_print_one_check_line_per_case(capsys):
+    ns = namespace(AID)
+    for name in ("minibatches", "sgd_step", "train"):
+        check(name, ns[name])
+        lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("\u2714")]
+        assert len(lines) == len(graders.get(name).fixed_cases()), lines
+
+
+def test_visible_test_refuses_the_reference():
+    fn = define(AID, '''def sgd_step(W, b, dW, db, vW, vb, learning_rate, momentum, weight_decay):
+    nnlib.training.sgd_step(W, b, dW, db, learning_rate, momentum, weight_decay, vW, vb)
+''', "sgd_step")
+    with pytest.raises(Wrong, match="reference implementation"):
+        check("sgd_step", fn)
+
+
+def test_sweeps_are_short_in_a_graded_run_and_say_so():
+    nb = nbformat.read(SOLUTIONS / AID / f"{AID}.ipynb", as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert 'QUICK = os.environ.get("NBGRADER_EXECUTION") == "autograde"' in text
+    assert text.count("if QUICK:\n    print(") >= 2
