@@ -551,7 +551,7 @@ class GradientCheck(Exercise):
     references = (gradcheck.check_gradients, gradcheck.network_numerical_gradients)
     upstream = {"numerical_gradient": reference_numerical_gradient, "backward": reference_backward,
                 "forward_pass": reference_forward_pass, "error": reference_error}
-    test_students = 20        # each student's cases take 10 gradient checks by central differences
+    test_students = 10        # each student's cases take 10 gradient checks by central differences
 
     def fixed_cases(self):
         rng = np.random.default_rng(5)

@@ -67,7 +67,7 @@ class Exercise:
     upstream: ClassVar[dict[str, Callable]] = {}
     may_mutate: ClassVar[bool] = False
     # how many students' hidden cases the fast tests try (fewer for checkers that train)
-    test_students: ClassVar[int] = 50
+    test_students: ClassVar[int] = 20
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)

@@ -103,7 +103,7 @@ def _rule_variants(w, b, X):
 class LinearAccuracy(Exercise):
     name = "linear_accuracy"
     assignment = ASSIGNMENT
-    test_students = 25   # each case calls the answer N + 2 times
+    test_students = 10   # each case calls the answer N + 2 times
     references = (MLP.accuracy, MLP.predict, MLP.output, MLP.forward, network.forward,
                   network.dense)
 
