@@ -2,7 +2,8 @@
 
 Steps: ``course build`` (all assignments, into ``notebooks/``); assemble the sample
 class (``course.sample_class``) into ``course-data/sample-submissions/``; grade
-every assignment with ``os.cpu_count()`` workers; print a students x assignments
+every assignment on one grading engine (``os.cpu_count()`` workers of an embedded Dask
+cluster, or an existing cluster); print a students x assignments
 table of ``score/max`` (``—`` = did not submit) with a total column.
 """
 from __future__ import annotations
@@ -12,7 +13,8 @@ import time
 from pathlib import Path
 
 from course.build import build
-from course.grade import Outcome, grade, print_report
+from course.engine import Engine
+from course.grade import Outcome, grade, gradebook_url, print_report
 from course.nbgrader_config import DATA
 from course.sample_class import BLANK, REFERENCE, assemble
 
@@ -52,12 +54,17 @@ def gradebook_table(outcomes: list[Outcome], assignments: list[str]) -> str:
 
 
 def demo(root: Path, jobs: int | None = None, timeout: int = 30,
-         ids: list[str] | None = None) -> int:
+         ids: list[str] | None = None, scheduler: str | None = None,
+         sandboxed: bool = True, db_url: str | None = None) -> int:
     """Run the demo in course root ``root`` for assignments ``ids`` (default: all); print
-    progress and the gradebook.
+    progress and the gradebook. ``scheduler``, ``sandboxed`` and ``db_url`` as for
+    ``course.grade.grade``.
 
     Returns:
         0 when every submission was graded without an unexpected problem, else 1.
+
+    Raises:
+        CourseError: see ``course.grade.grade``.
     """
     root = Path(root)
     t0 = time.monotonic()
@@ -68,11 +75,12 @@ def demo(root: Path, jobs: int | None = None, timeout: int = 30,
     print(f"assembled the sample class ({len(roster)} students) in {subs}")
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome] = []
-    for aid in ids:
-        outcomes += grade(root, aid, subs, jobs=jobs, timeout=timeout)
+    with gradebook_url(db_url), Engine(jobs, scheduler, sandboxed) as engine:
+        for aid in ids:
+            outcomes += grade(root, aid, subs, timeout=timeout, engine=engine)
     print()
     print(gradebook_table(outcomes, ids))
     problems = print_report(root, outcomes, "<student>/<assignment>/<assignment>.html")
-    print(f"gradebook (nbgrader): {root / DATA / 'gradebook.db'}")
+    print(f"gradebook (nbgrader): {db_url or root / DATA / 'gradebook.db'}")
     print(f"done in {time.monotonic() - t0:.0f} s with {jobs} worker(s)")
     return 1 if problems else 0

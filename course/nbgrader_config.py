@@ -21,6 +21,11 @@ Layout (``directory_structure`` is nbgrader's default ``{step}/{student}/{assign
     course-data/submitted/<student>/<id>/          what students handed in
     course-data/autograded/<student>/<id>/         executed, scored copies
     course-data/feedback/<student>/<id>/<id>.html  feedback, hidden tests stripped
+
+Autograde executes each notebook through ``course.remote_execute.SandboxedExecute`` (in a
+bubblewrap sandbox) instead of nbgrader's ``Execute``: see ``autograde_preprocessors``.
+The gradebook is SQLite unless ``$NNCOURSE_DB_URL`` (or ``course grade --db``) names
+another database, e.g. ``postgresql://grader@dbhost/nncourse``.
 """
 import os
 import tempfile
@@ -29,6 +34,47 @@ from traitlets.config import Config
 
 COURSE_ID = "nncourse"
 DATA = "course-data"
+DB_ENV = "NNCOURSE_DB_URL"
+DB_SCHEMES = ("sqlite", "postgresql")
+
+
+def check_db_url(url):
+    """Return ``url`` if it is a database URL the gradebook supports.
+
+    Raises:
+        ValueError: not ``sqlite:///PATH`` or ``postgresql[+driver]://...``.
+    """
+    scheme = str(url).split("://", 1)[0].split("+", 1)[0] if "://" in str(url) else ""
+    if scheme not in DB_SCHEMES:
+        raise ValueError(f"unsupported gradebook URL {url!r}: expected sqlite:///PATH or "
+                         "postgresql://USER@HOST/DATABASE")
+    return str(url)
+
+
+def autograde_preprocessors(execute):
+    """nbgrader's autograde steps (``Autograde.autograde_preprocessors``) with ``execute``
+    in place of nbgrader's ``Execute``; the one place this list is built.
+
+    Args:
+        execute: the execute step, a preprocessor class (e.g. ``SandboxedExecute`` or
+            ``SandboxedExecute.bound(executor)``).
+
+    Returns:
+        list of preprocessor classes, in order.
+    """
+    from nbconvert.preprocessors import ClearMetadataPreprocessor
+    from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata,
+                                        IgnorePattern, LimitOutput, SaveAutoGrades)
+
+    return [
+        execute,
+        IgnorePattern,
+        ClearMetadataPreprocessor,
+        LimitOutput,
+        SaveAutoGrades,
+        AssignLatePenalties,
+        CheckCellMetadata,
+    ]
 
 
 def execution_config(timeout=30):
@@ -63,12 +109,16 @@ def course_config(root, timeout=30):
     Returns:
         ``traitlets.config.Config``. Creates ``<root>/course-data/`` so that the
         SQLite gradebook can be opened.
+
+    Raises:
+        ValueError: ``$NNCOURSE_DB_URL`` is not a supported database URL.
     """
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
     from nbgrader.preprocessors import GetGrades
 
     from course.feedback import StripHiddenTests
     from course.paths import RELEASE, SOLUTIONS
+    from course.remote_execute import SandboxedExecute
 
     root = os.path.abspath(root)
     os.makedirs(os.path.join(root, DATA), exist_ok=True)
@@ -83,8 +133,10 @@ def course_config(root, timeout=30):
     cd.feedback_directory = f"{DATA}/feedback"
     cd.solution_directory = f"{DATA}/solution"
     cd.source_with_tests_directory = f"{DATA}/source_with_tests"
-    cd.db_url = "sqlite:///" + os.path.join(root, DATA, "gradebook.db")
+    cd.db_url = check_db_url(os.environ.get(DB_ENV)
+                             or "sqlite:///" + os.path.join(root, DATA, "gradebook.db"))
     c.merge(execution_config(timeout))
+    c.Autograde.autograde_preprocessors = autograde_preprocessors(SandboxedExecute)
     # feedback must not reveal hidden tests or quote them in tracebacks
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests]
     return c
