@@ -2,8 +2,8 @@
 
 Runs nbgrader's ``Autograde`` converter (whose execute step, ``SandboxedExecute``, hands
 the prepared notebook to an executor) then ``GenerateFeedback``, reads the scores back
-from the gradebook, notes cells that hit the per-cell timeout and notebooks the executor
-could not run, and writes the grading log. The caller makes sure only one thread at a
+from the gradebook, notes cells that hit the per-cell timeout or a sandbox limit and
+notebooks the executor could not run, and writes the grading log. The caller makes sure only one thread at a
 time runs this (``course.grade``): nbgrader's gradebook has one writer.
 """
 from __future__ import annotations
@@ -20,6 +20,7 @@ from course.executor import Executor
 from course.nbgrader_config import COURSE_ID, DATA, autograde_preprocessors, course_config
 from course.nbgrader_run import run_converter
 from course.remote_execute import SandboxedExecute
+from course.sandbox_notes import limit_notes
 from course.submission import nbgrader_meta
 
 EXC_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b:?.*)$")
@@ -113,6 +114,9 @@ def autograde_one(root: Path, assignment: str, student: str, executor: Executor,
         problems += own or [f"autograde failed: {summarise_failure(result)}"]
     graded = root / DATA / "autograded" / student / assignment
     problems += timed_out_cells(graded / f"{assignment}.ipynb", timeout)
+    for r in executions:
+        if r.notebook and r.limits:
+            problems += limit_notes(nbformat.reads(r.notebook, as_version=4), r.limits)
     score = max_score = None
     cells: dict = {}
     feedback = None

@@ -4,8 +4,9 @@
 ``distributed.LocalCluster`` (``jobs`` worker processes, one thread each, on 127.0.0.1);
 with ``scheduler="tcp://HOST:8786"`` it connects to an existing cluster (``dask
 scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes) whose workers have this
-package installed. Before anything is graded it checks that every worker can start the
-sandbox (``course.sandbox.problem``), and stops with that reason otherwise.
+package installed. Before anything is graded every worker imports the execution stack
+and checks that it can start the sandbox (``course.execute_task.prepare_worker``); the
+engine stops with the reason if one cannot.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import logging
 import os
 
 from course import sandbox
+from course.execute_task import prepare_worker
 from course.paths import CourseError
 
 SCHEDULER_ENV = "NNCOURSE_SCHEDULER"   # default for --scheduler
@@ -59,12 +61,17 @@ class Engine:
         except (OSError, TimeoutError) as e:
             self.close()
             raise CourseError(f"cannot reach the Dask scheduler {self.scheduler}: {e}") from e
-        if self.sandboxed and self.scheduler:
-            bad = {w: why for w, why in self.client.run(sandbox.problem).items() if why}
-            if bad:
-                self.close()
-                raise CourseError("the sandbox cannot run on worker(s) "
-                                  + "; ".join(f"{w}: {why}" for w, why in sorted(bad.items())))
+        try:
+            answers = self.client.run(prepare_worker, self.sandboxed)
+        except Exception as e:  # e.g. a worker without this package
+            self.close()
+            raise CourseError(f"the Dask workers cannot run grading tasks ({type(e).__name__}: "
+                              f"{e}); install this package on every worker") from e
+        bad = {w: why for w, why in answers.items() if why}
+        if bad:
+            self.close()
+            raise CourseError("the sandbox cannot run on worker(s) "
+                              + "; ".join(f"{w}: {why}" for w, why in sorted(bad.items())))
         return self
 
     def slots(self) -> int:

@@ -57,7 +57,8 @@ class ExecutionResult:
     died, the sandbox could not start, ...); ``killed``: ``""`` or why the sandbox was
     killed (the deadline); ``log``: the kernel's stdout/stderr (last LOG_CHARS
     characters); ``seconds``: wall time of the whole task; ``cell_seconds``: time spent
-    running the notebook's cells; ``worker``: ``host:pid`` that ran it.
+    running the notebook's cells; ``worker``: ``host:pid`` that ran it; ``limits``: the
+    limits it ran under.
     """
 
     notebook: str | None = None
@@ -67,6 +68,7 @@ class ExecutionResult:
     seconds: float = 0.0
     cell_seconds: float = 0.0
     worker: str = ""
+    limits: sandbox.Limits | None = None
 
 
 def _safe_relpath(rel: str) -> PurePosixPath:
@@ -116,6 +118,16 @@ def _cell_seconds(nb) -> float:
     return total
 
 
+def prepare_worker(sandboxed: bool = True) -> str | None:
+    """Ready this worker process for tasks (import the execution stack, build the font
+    cache) and return why the sandbox cannot run on it, or None. Run on every worker
+    when an engine starts (``distributed.Client.run``)."""
+    import matplotlib.font_manager  # noqa: F401 (builds the font cache the sandboxes copy)
+    from nbgrader.preprocessors import Execute  # noqa: F401
+
+    return sandbox.problem() if sandboxed else None
+
+
 def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
     """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
     does (a dead kernel, the deadline): that is reported in the result.
@@ -126,7 +138,8 @@ def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
     from nbgrader.preprocessors import Execute  # the worker imports nbgrader only here
 
     t0 = time.monotonic()
-    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}")
+    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
+                             limits=request.limits)
     why = sandbox.problem() if request.sandboxed else None
     if why:
         result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
