@@ -10,8 +10,10 @@ engine stops with the reason if one cannot.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import threading
 
 from course import sandbox
 from course.execute_task import prepare_worker
@@ -19,6 +21,8 @@ from course.paths import CourseError
 
 SCHEDULER_ENV = "NNCOURSE_SCHEDULER"   # default for --scheduler
 CONNECT_TIMEOUT = 30                   # seconds to reach an existing scheduler
+_SHARED: dict = {}
+_SHARED_LOCK = threading.Lock()
 
 
 class Engine:
@@ -89,3 +93,20 @@ class Engine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def shared_engine(jobs: int | None = None, sandboxed: bool = True) -> Engine:
+    """An open embedded ``Engine`` with these settings, started on first use and kept for
+    the rest of the process (closed at exit), so that repeated ``grade`` calls in one
+    process do not start a cluster each. Arguments and errors as for ``Engine``."""
+    if sandboxed and sandbox.problem():  # checked on every call, not only the first
+        raise CourseError(sandbox.problem())
+    key = (max(1, jobs or os.cpu_count() or 1), bool(sandboxed))
+    with _SHARED_LOCK:
+        engine = _SHARED.get(key)
+        if engine is None or engine.client is None or engine.client.status != "running":
+            engine = Engine(key[0], None, key[1])
+            engine.scheduler = None  # embedded even when $NNCOURSE_SCHEDULER is set
+            _SHARED[key] = engine.__enter__()
+            atexit.register(engine.close)
+        return engine

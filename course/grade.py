@@ -29,7 +29,7 @@ from tqdm import tqdm
 
 from course.autograde_one import autograde_one
 from course.build import build
-from course.engine import Engine
+from course.engine import SCHEDULER_ENV, Engine, shared_engine
 from course.executor import DaskExecutor
 from course.gradebook_lock import exclusive
 from course.gradescsv import merge_grades
@@ -124,7 +124,8 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
         sandboxed: run every kernel in the bubblewrap sandbox.
         db_url: gradebook URL (default: ``$NNCOURSE_DB_URL`` or the course's SQLite file).
         engine: an open ``Engine`` to use (then ``jobs``, ``scheduler`` and ``sandboxed``
-            are taken from it).
+            are taken from it); default: an ``Engine`` for ``scheduler``, else the embedded
+            ``course.engine.shared_engine``.
 
     Returns:
         One ``Outcome`` per student, sorted by student. ``grades.csv`` is updated.
@@ -136,9 +137,11 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
     root = Path(root).resolve()
     check_ids(root, [assignment])
     students = find_students(submissions, assignment)
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     with gradebook_url(db_url) as url, contextlib.ExitStack() as stack:
         if engine is None:
-            engine = stack.enter_context(Engine(jobs, scheduler, sandboxed))
+            engine = stack.enter_context(Engine(jobs, scheduler, sandboxed)) if scheduler \
+                else shared_engine(jobs, sandboxed)
         with exclusive(url), tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
             build(root, [assignment], out=Path(tmp))  # records the assignment in the gradebook
             release = nbformat.read(Path(tmp) / assignment / f"{assignment}.ipynb",

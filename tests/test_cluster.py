@@ -77,8 +77,7 @@ def _class(root):
     rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
     src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
     subs = root / "incoming"
-    for i in range(3):
-        write_submission(subs, f"good{i}", student_submission(rel, src))
+    write_submission(subs, "good0", student_submission(rel, src))
     write_submission(subs, "blank", rel)
     write_submission(subs, "ann", student_submission(
         rel, src, {"square": "def square(x):\n    return x * abs(x)"}))

@@ -21,6 +21,7 @@ from toy_course import AID, HIDDEN_MARK, make_toy_course, write_submission
 
 from course import sandbox
 from course.build import build
+from course.engine import Engine
 from course.grade import grade
 from course.nbgrader_config import COURSE_ID, DATA
 from course.submission import student_submission
@@ -179,10 +180,12 @@ def probed(tmp_path_factory):
         nb = student_submission(rel, src)
         nb.cells.insert(2, new_code_cell(code.format(**fields)))
         write_submission(subs, student, nb)
-    os.environ["NNCOURSE_PROBE_SECRET"] = SECRET  # before the cluster's workers start
+    os.environ["NNCOURSE_PROBE_SECRET"] = SECRET  # before this cluster's workers start
     try:
-        outcomes = {o.student: o for o in grade(root, AID, subs, jobs=2, timeout=TIMEOUT,
-                                                deadline=DEADLINE, progress=False)}
+        with Engine(2) as engine:
+            outcomes = {o.student: o for o in grade(root, AID, subs, timeout=TIMEOUT,
+                                                    deadline=DEADLINE, progress=False,
+                                                    engine=engine)}
     finally:
         os.environ.pop("NNCOURSE_PROBE_SECRET", None)
         stop.set()
