@@ -1,64 +1,29 @@
-"""Autograde ONE student's submission of one assignment, in the current process.
+"""Autograde ONE student's submission of one assignment, in the trusted process.
 
-Runs nbgrader's ``Autograde`` converter then ``GenerateFeedback`` in-process, reads
-the scores back from the gradebook and notes cells that hit the per-cell timeout.
-Meant to run inside a ``course.workers`` process: it sets ``NNCOURSE_STUDENT_ID``
-in this process's environment, which the notebook kernel inherits (the hidden
-tests seed their random cases from it).
+Runs nbgrader's ``Autograde`` converter (whose execute step, ``SandboxedExecute``, hands
+the prepared notebook to an executor) then ``GenerateFeedback``, reads the scores back
+from the gradebook, notes cells that hit the per-cell timeout or a sandbox limit and
+notebooks the executor could not run, and writes the grading log. The caller makes sure only one thread at a
+time runs this (``course.grade``): nbgrader's gradebook has one writer.
 """
 from __future__ import annotations
 
-import os
-import random
 import re
-import time
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.converters import Autograde, GenerateFeedback
-from sqlalchemy.exc import OperationalError
+from traitlets.config import Config
 
-from course.nbgrader_config import COURSE_ID, DATA, course_config
+from course.executor import Executor
+from course.nbgrader_config import COURSE_ID, DATA, autograde_preprocessors, course_config
 from course.nbgrader_run import run_converter
+from course.remote_execute import SandboxedExecute
+from course.sandbox_notes import limit_notes
 from course.submission import nbgrader_meta
 
-LOCKED = "database is locked"
-# failures of the machinery, not of the submission: worth another try
-TRANSIENT = (LOCKED, "Address already in use", "Kernel didn't respond in",
-             "Kernel died before replying to kernel_info")
-RETRIES = 6
 EXC_LINE = re.compile(r"^\s*([A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b:?.*)$")
-
-
-def _transient(result: dict) -> bool:
-    text = result.get("log", "") + result.get("error", "")
-    return any(t in text for t in TRANSIENT)
-
-
-def _unlocked(fn):
-    """``fn()``, called again (with jitter) while the SQLite gradebook is locked by another
-    worker; the last attempt's error propagates."""
-    for attempt in range(RETRIES):
-        try:
-            return fn()
-        except OperationalError as e:
-            if LOCKED not in str(e) or attempt == RETRIES - 1:
-                raise
-            time.sleep(0.5 + random.random() * (attempt + 1))
-
-
-def _retrying(step):
-    """Call ``step()`` again (with jitter) while it fails for a transient reason
-    (SQLite gradebook locked, kernel failed to start)."""
-    for attempt in range(RETRIES):
-        result = _unlocked(step)
-        text = result.get("log", "") + result.get("error", "")
-        limit = RETRIES if LOCKED in text else 2  # a kernel start is retried once
-        if result.get("success") or not _transient(result) or attempt >= limit - 1:
-            return result
-        time.sleep(0.5 + random.random() * (attempt + 1))
-    return result
 
 
 def summarise_failure(result: dict) -> str:
@@ -74,7 +39,11 @@ def summarise_failure(result: dict) -> str:
 
 def read_scores(root: Path, assignment: str, student: str):
     """``(score, max_score, {grade_id: (score, max_score)})`` from the gradebook
-    (test cells and manually graded cells alike; points as floats)."""
+    (test cells and manually graded cells alike; points as floats).
+
+    Raises:
+        nbgrader.api.MissingEntry: the gradebook has no such submission.
+    """
     db_url = course_config(root).CourseDirectory.db_url
     with Gradebook(db_url, COURSE_ID) as gb:
         sub = gb.find_submission(assignment, student)
@@ -98,44 +67,74 @@ def timed_out_cells(path: Path, timeout: int) -> list[str]:
     return out
 
 
-def autograde_one(root: Path, assignment: str, student: str, timeout: int = 30) -> dict:
+def execution_config(executor: Executor, sandboxed: bool, deadline: float) -> Config:
+    """Config that routes Autograde's execute step to ``executor``."""
+    c = Config()
+    c.Autograde.autograde_preprocessors = autograde_preprocessors(
+        SandboxedExecute.bound(executor))
+    c.SandboxedExecute.sandbox = bool(sandboxed)
+    c.SandboxedExecute.deadline = float(deadline)
+    return c
+
+
+def _write_log(root: Path, assignment: str, student: str, parts: list[str]) -> None:
+    log = root / DATA / "logs" / assignment / f"{student}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text("\n".join(p for p in parts if p), encoding="utf-8")
+
+
+def autograde_one(root: Path, assignment: str, student: str, executor: Executor,
+                  timeout: int = 30, deadline: float = 600.0, sandboxed: bool = True) -> dict:
     """Autograde ``course-data/submitted/<student>/<assignment>/`` and write feedback.
 
     Args:
         root: course root.
         assignment: assignment id.
-        student: student id (also exported as ``NNCOURSE_STUDENT_ID``).
+        student: student id (the kernel's ``NNCOURSE_STUDENT_ID``).
+        executor: runs the prepared notebooks (``course.executor``).
         timeout: per-cell timeout in seconds.
+        deadline: seconds for a whole notebook in its sandbox.
+        sandboxed: run the kernel in the bubblewrap sandbox.
 
     Returns:
         dict with ``score``/``max_score`` (floats, or None if nbgrader gave no score),
         ``cells`` ({grade_id: (score, max)}), ``problems`` (list of str),
-        ``feedback`` (path of the HTML file, or None).
+        ``feedback`` (path of the HTML file, or None), ``executions`` (the executor's
+        ``ExecutionResult`` of each notebook).
     """
     root = Path(root)
-    os.environ["NNCOURSE_STUDENT_ID"] = student
     problems: list[str] = []
-    result = _retrying(lambda: run_converter(Autograde, root, assignment, student,
-                                             timeout=timeout, force=True, create_student=True))
-    print(result.get("log", ""), result.get("error", ""), sep="\n", flush=True)
+    result = run_converter(Autograde, root, assignment, student, timeout=timeout,
+                           overrides=execution_config(executor, sandboxed, deadline),
+                           force=True, create_student=True)
+    executions = [r for (s, _), r in sorted(executor.results.items()) if s == student]
+    own = [r.killed or f"autograde failed: {r.error}" for r in executions
+           if r.killed or r.error]
     if not result.get("success"):
-        problems.append(f"autograde failed: {summarise_failure(result)}")
+        problems += own or [f"autograde failed: {summarise_failure(result)}"]
     graded = root / DATA / "autograded" / student / assignment
     problems += timed_out_cells(graded / f"{assignment}.ipynb", timeout)
+    for r in executions:
+        if r.notebook and r.limits:
+            problems += limit_notes(nbformat.reads(r.notebook, as_version=4), r.limits)
     score = max_score = None
     cells: dict = {}
     feedback = None
+    fb = {}
     if result.get("success"):
         try:
-            score, max_score, cells = _unlocked(lambda: read_scores(root, assignment, student))
+            score, max_score, cells = read_scores(root, assignment, student)
         except MissingEntry:
             problems.append("no score recorded in the gradebook")
-        fb = _retrying(lambda: run_converter(GenerateFeedback, root, assignment, student,
-                                             force=True))
+        fb = run_converter(GenerateFeedback, root, assignment, student, force=True)
         html = root / DATA / "feedback" / student / assignment / f"{assignment}.html"
         if fb.get("success") and html.is_file():
             feedback = str(html)
         else:
             problems.append(f"feedback failed: {summarise_failure(fb)}")
+    _write_log(root, assignment, student,
+               [result.get("log", ""), result.get("error", ""),
+                *(f"--- kernel on {r.worker} ({r.seconds:.1f} s)\n{r.log}" for r in executions),
+                fb.get("log", ""), fb.get("error", "")])
     return {"score": score, "max_score": max_score, "cells": cells,
-            "problems": problems, "feedback": feedback}
+            "problems": problems, "feedback": feedback, "executions": executions}

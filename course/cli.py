@@ -1,9 +1,10 @@
 """The ``course`` command: argparse front end; each subcommand calls one module.
 
     course build [ID...] [--check]
-    course grade ID --submissions DIR [--jobs N] [--timeout SECONDS]
+    course grade ID --submissions DIR [--jobs N] [--timeout SECONDS] [--deadline SECONDS]
+                 [--scheduler ADDRESS] [--db URL] [--no-sandbox]
     course validate NOTEBOOK [--timeout SECONDS]
-    course demo [ID...] [--jobs N]
+    course demo [ID...] [--jobs N] [--scheduler ADDRESS] [--db URL] [--no-sandbox]
 
 Every subcommand accepts ``--root DIR`` (default: the current directory if it has
 ``solutions/``, else the checkout that contains the installed ``course`` package).
@@ -54,7 +55,8 @@ def cmd_grade(args) -> int:
         raise CourseError(f"submissions directory {args.submissions} does not exist")
     from course.grade import grade, print_report
     from course.gradescsv import class_rows
-    outcomes = grade(root, args.id, args.submissions, jobs=args.jobs, timeout=args.timeout)
+    outcomes = grade(root, args.id, args.submissions, jobs=args.jobs, timeout=args.timeout,
+                     deadline=args.deadline, **_engine_args(args))
     if not outcomes:
         print(f"no submissions of {args.id} in {args.submissions} "
               f"(expected <student>/{args.id}/{args.id}.ipynb)")
@@ -107,7 +109,7 @@ def cmd_demo(args) -> int:
     root = find_root(args.root)
     check_ids(root, args.ids)
     from course.demo import demo
-    return demo(root, jobs=args.jobs, timeout=args.timeout, ids=args.ids)
+    return demo(root, jobs=args.jobs, timeout=args.timeout, ids=args.ids, **_engine_args(args))
 
 
 def _version() -> str:
@@ -116,6 +118,21 @@ def _version() -> str:
         return version("nncourse")
     except PackageNotFoundError:  # running from a checkout that is not installed
         return "unknown (not installed)"
+
+
+def _engine_args(args) -> dict:
+    return {"scheduler": args.scheduler, "sandboxed": not args.no_sandbox, "db_url": args.db}
+
+
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="Dask scheduler of an existing cluster, e.g. tcp://HOST:8786 "
+                        "(default: $NNCOURSE_SCHEDULER, else an embedded cluster)")
+    p.add_argument("--db", metavar="URL", default=None,
+                   help="gradebook database, e.g. postgresql://USER@HOST/DB "
+                        "(default: $NNCOURSE_DB_URL, else course-data/gradebook.db)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run student code without the bubblewrap sandbox, with your rights")
 
 
 def _positive(text: str) -> int:
@@ -152,9 +169,14 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--submissions", required=True, metavar="DIR",
                    help="directory with <student>/<ID>/<ID>.ipynb")
     g.add_argument("--jobs", type=_positive, default=os.cpu_count() or 1,
-                   help="parallel worker processes (default: number of cores)")
+                   help="worker processes of the embedded Dask cluster (default: number "
+                        "of cores)")
     g.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS",
                    help="per-cell execution timeout (default 30)")
+    g.add_argument("--deadline", type=_positive, default=None, metavar="SECONDS",
+                   help="wall-clock limit of a whole notebook, then its sandbox is killed "
+                        "(default: the timeout times the code cells, plus 120)")
+    _add_engine_options(g)
     g.set_defaults(func=cmd_grade)
 
     v = sub.add_parser("validate", parents=[common], help="run a notebook and its visible tests")
@@ -171,6 +193,7 @@ def make_parser() -> argparse.ArgumentParser:
                    help="parallel worker processes (default: number of cores)")
     d.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS",
                    help="per-cell execution timeout (default 30)")
+    _add_engine_options(d)
     d.set_defaults(func=cmd_demo)
     return p
 

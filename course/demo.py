@@ -3,8 +3,8 @@
 The demo keeps to its own course copy, ``course-data/demo/`` (the demo root): it copies
 ``solutions/`` and ``course/sample/`` there, builds the release into
 ``course-data/demo/notebooks/``, assembles the sample class (``course.sample_class``)
-into ``course-data/demo/sample-submissions/`` and grades every assignment with
-``os.cpu_count()`` workers, so its gradebook, ``grades.csv`` and feedback are under
+into ``course-data/demo/sample-submissions/`` and grades every assignment on one grading engine (``os.cpu_count()`` workers of an
+embedded Dask cluster, or an existing cluster), so its gradebook, ``grades.csv`` and feedback are under
 ``course-data/demo/course-data/``, never mixed with a real class's. It prints a
 students x assignments table of ``score/max`` with a total column in which a missing or
 ungraded submission counts as 0.
@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 
 from course.build import build
-from course.grade import Outcome, grade, print_report
+from course.engine import Engine
+from course.grade import Outcome, grade, gradebook_url, print_report
 from course.mistakes import mistakes_dir
 from course.nbgrader_config import DATA
 from course.paths import SOLUTIONS
@@ -91,15 +92,18 @@ def prepare_demo_root(root: Path) -> Path:
 
 
 def demo(root: Path, jobs: int | None = None, timeout: int = 30,
-         ids: list[str] | None = None) -> int:
-    """Run the demo for course root ``root`` and assignments ``ids`` (default: all) in its
-    own demo root (:func:`demo_root`); print progress and the gradebook.
+         ids: list[str] | None = None, scheduler: str | None = None,
+         sandboxed: bool = True, db_url: str | None = None) -> int:
+    """Run the demo in course root ``root`` for assignments ``ids`` (default: all); print
+    progress and the gradebook. ``scheduler``, ``sandboxed`` and ``db_url`` as for
+    ``course.grade.grade``.
 
     Returns:
         0 when every submission was graded without an unexpected problem, else 1.
 
     Raises:
         CourseError: unknown id, invalid mistakes file, or nbgrader failed to build.
+        See also ``course.grade.grade``.
     """
     root = Path(root).resolve()
     t0 = time.monotonic()
@@ -112,11 +116,12 @@ def demo(root: Path, jobs: int | None = None, timeout: int = 30,
     print(f"assembled the sample class ({len(roster)} students) in {subs}")
     jobs = jobs or os.cpu_count() or 1
     outcomes: list[Outcome] = []
-    for aid in ids:
-        outcomes += grade(droot, aid, subs, jobs=jobs, timeout=timeout)
+    with gradebook_url(db_url), Engine(jobs, scheduler, sandboxed) as engine:
+        for aid in ids:
+            outcomes += grade(droot, aid, subs, timeout=timeout, engine=engine)
     print()
     print(gradebook_table(outcomes, ids))
     problems = print_report(droot, outcomes, "<student>/<assignment>/<assignment>.html")
-    print(f"gradebook (nbgrader): {droot / DATA / 'gradebook.db'}")
+    print(f"gradebook (nbgrader): {db_url or droot / DATA / 'gradebook.db'}")
     print(f"done in {time.monotonic() - t0:.0f} s with {jobs} worker(s)")
     return 1 if problems else 0

@@ -1,20 +1,26 @@
-"""``course grade ID --submissions DIR``: autograde a class in parallel.
+"""``course grade ID --submissions DIR``: autograde a class.
 
-``DIR/<student>/<ID>/`` is copied to ``course-data/submitted/<student>/<ID>/``;
-each student is autograded in its own worker process (``course.workers``) by
-nbgrader's in-process converters (``course.autograde_one``); a tqdm bar shows
-progress. Submissions that are malformed, hang, crash the grader or kill their
-worker are reported at the end; the others are graded regardless. Scores go to
-the gradebook and ``course-data/grades.csv``; feedback HTML (hidden tests
-stripped) to ``course-data/feedback/<student>/<ID>/``; each worker's output (nbgrader
-and kernel messages) to ``course-data/logs/<ID>/<student>.log``.
+``DIR/<student>/<ID>/`` is copied to ``course-data/submitted/<student>/<ID>/`` (symbolic
+links are left out). Each submission is prepared and scored in this process by nbgrader's
+own Autograde pipeline (``course.autograde_one``), whose execute step sends the notebook
+to a Dask cluster (``course.engine``), where it runs in a bubblewrap sandbox
+(``course.execute_task``). One thread per submission in flight; only one of them at a
+time runs nbgrader (the gradebook has one writer), the others wait for their notebook to
+come back. A tqdm bar shows progress. Submissions that are malformed, hang, crash or kill
+their kernel, or run past the deadline are reported at the end; the others are graded
+regardless. Scores go to the gradebook and ``course-data/grades.csv``; feedback HTML
+(hidden tests stripped) to ``course-data/feedback/<student>/<ID>/``; nbgrader's and the
+kernel's messages to ``course-data/logs/<ID>/<student>.log``.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
+import threading
 import warnings
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,12 +29,13 @@ from tqdm import tqdm
 
 from course.autograde_one import autograde_one
 from course.build import build
+from course.engine import SCHEDULER_ENV, Engine, shared_engine
+from course.executor import DaskExecutor
+from course.gradebook_lock import exclusive
 from course.gradescsv import merge_grades
-from course.nbgrader_config import DATA
-from course.nbgrader_run import single_blas_thread
+from course.nbgrader_config import DATA, DB_ENV, check_db_url
 from course.paths import CourseError, check_ids
 from course.precheck import cell_problems, read_submission
-from course.workers import run_tasks
 
 
 @dataclass
@@ -36,7 +43,9 @@ class Outcome:
     """Grading result of one submission.
 
     ``score``/``max_score`` in points (None when nbgrader gave no score);
-    ``cells``: {grade_id: (score, max_score)}; ``problems``: reasons to look at it.
+    ``cells``: {grade_id: (score, max_score)}; ``problems``: reasons to look at it;
+    ``seconds``: wall time of its execution task; ``cell_seconds``: of that, the time
+    spent in the notebook's cells.
     """
 
     student: str
@@ -47,21 +56,7 @@ class Outcome:
     problems: list = field(default_factory=list)
     feedback: str | None = None
     seconds: float = 0.0
-
-
-def _grade_task(root: Path, assignment: str, student: str, timeout: int) -> dict:
-    """Worker-process body: send this process's output (nbgrader's warnings, the
-    kernel's stderr) to ``course-data/logs/<assignment>/<student>.log``, then grade
-    with one BLAS thread per kernel (:func:`single_blas_thread`)."""
-    single_blas_thread()
-    log = root / DATA / "logs" / assignment / f"{student}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    warnings.simplefilter("ignore")  # SQLAlchemy warnings from nbgrader's gradebook
-    return autograde_one(root, assignment, student, timeout)
+    cell_seconds: float = 0.0
 
 
 def find_students(submissions: Path, assignment: str) -> list[str]:
@@ -80,41 +75,103 @@ def default_deadline(release: nbformat.NotebookNode, timeout: int) -> float:
     return timeout * max(n_code, 1) + 120.0
 
 
+@contextlib.contextmanager
+def gradebook_url(db_url: str | None):
+    """Within the block, the gradebook is ``db_url`` (sets ``$NNCOURSE_DB_URL``, which
+    ``course_config`` reads); None keeps the current setting.
+
+    Raises:
+        CourseError: unsupported URL.
+    """
+    if db_url is None:
+        yield os.environ.get(DB_ENV)
+        return
+    try:
+        check_db_url(db_url)
+    except ValueError as e:
+        raise CourseError(str(e)) from None
+    old = os.environ.get(DB_ENV)
+    os.environ[DB_ENV] = db_url
+    try:
+        yield db_url
+    finally:
+        if old is None:
+            os.environ.pop(DB_ENV, None)
+        else:
+            os.environ[DB_ENV] = old
+
+
+def _no_symlinks(directory, names):
+    return [n for n in names if os.path.islink(os.path.join(directory, n))]
+
+
 def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = None,
-          timeout: int = 30, deadline: float | None = None,
-          progress: bool = True) -> list[Outcome]:
+          timeout: int = 30, deadline: float | None = None, progress: bool = True,
+          scheduler: str | None = None, sandboxed: bool = True, db_url: str | None = None,
+          engine: Engine | None = None) -> list[Outcome]:
     """Autograde every ``submissions/<student>/<assignment>/`` submission.
 
     Args:
         root: course root.
         assignment: assignment id.
         submissions: directory in the layout ``<student>/<assignment>/<assignment>.ipynb``.
-        jobs: worker processes (default ``os.cpu_count()``).
+        jobs: worker processes of the embedded Dask cluster (default ``os.cpu_count()``).
         timeout: per-cell timeout, seconds.
-        deadline: whole-submission deadline, seconds (default: ``default_deadline``).
+        deadline: whole-notebook deadline, seconds (default: ``default_deadline``).
         progress: show a tqdm progress bar on stderr.
+        scheduler: address of an existing Dask scheduler (``tcp://HOST:8786``) instead of
+            the embedded cluster.
+        sandboxed: run every kernel in the bubblewrap sandbox.
+        db_url: gradebook URL (default: ``$NNCOURSE_DB_URL`` or the course's SQLite file).
+        engine: an open ``Engine`` to use (then ``jobs``, ``scheduler`` and ``sandboxed``
+            are taken from it); default: an ``Engine`` for ``scheduler``, else the embedded
+            ``course.engine.shared_engine``.
 
     Returns:
         One ``Outcome`` per student, sorted by student. ``grades.csv`` is updated.
+
+    Raises:
+        CourseError: unknown assignment, missing submissions directory, unsupported
+            gradebook URL, or the sandbox or the cluster is not available.
     """
     root = Path(root).resolve()
     check_ids(root, [assignment])
     students = find_students(submissions, assignment)
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
-        build(root, [assignment], out=Path(tmp))  # records the assignment in the gradebook
-        release = nbformat.read(Path(tmp) / assignment / f"{assignment}.ipynb", as_version=4)
-    deadline = deadline or default_deadline(release, timeout)
+    scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    with gradebook_url(db_url) as url, contextlib.ExitStack() as stack:
+        if engine is None:
+            engine = stack.enter_context(Engine(jobs, scheduler, sandboxed)) if scheduler \
+                else shared_engine(jobs, sandboxed)
+        with exclusive(url), tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
+            build(root, [assignment], out=Path(tmp))  # records the assignment in the gradebook
+            release = nbformat.read(Path(tmp) / assignment / f"{assignment}.ipynb",
+                                    as_version=4)
+        deadline = deadline or default_deadline(release, timeout)
+        outcomes, todo = _prepare(root, assignment, submissions, students, release)
+        bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb",
+                   disable=not progress, leave=True)
+        bar.update(len(students) - len(todo))
+        try:
+            _run(root, assignment, todo, outcomes, engine, timeout, deadline, bar.update)
+        finally:
+            bar.close()
+    merge_grades(root / DATA / "grades.csv", assignment,
+                 {s: (o.score, o.max_score, "; ".join(o.problems)) for s, o in outcomes.items()})
+    return [outcomes[s] for s in students]
 
+
+def _prepare(root, assignment, submissions, students, release):
+    """Copy each submission into ``submitted/`` and pre-check it; returns
+    ``(outcomes by student, students to grade)``."""
     outcomes: dict[str, Outcome] = {}
-    tasks = []
+    todo = []
     for student in students:
         out = outcomes[student] = Outcome(student, assignment)
         src = Path(submissions) / student / assignment
         dest = root / DATA / "submitted" / student / assignment
         if dest.exists():
             shutil.rmtree(dest)
-        shutil.copytree(src, dest)
+        shutil.copytree(src, dest, ignore=_no_symlinks)
         nb, reason = read_submission(dest / f"{assignment}.ipynb")
         if nb is None:
             out.problems.append(reason)
@@ -122,34 +179,37 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
                 shutil.rmtree(root / DATA / step / student / assignment, ignore_errors=True)
             continue
         out.problems += cell_problems(nb, release)
-        tasks.append((student, _grade_task, (root, assignment, student, timeout)))
+        todo.append(student)
+    return outcomes, todo
 
-    bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb",
-               disable=not progress, leave=True)
-    bar.update(len(students) - len(tasks))
 
-    def done(res):
-        out = outcomes[res.key]
-        out.seconds = res.seconds
-        if res.status == "ok":
-            v = res.value
-            out.score, out.max_score, out.cells = v["score"], v["max_score"], v["cells"]
-            out.feedback = v["feedback"]
-            out.problems += v["problems"]
-        elif res.status == "error":
-            last = res.detail.strip().splitlines()[-1] if res.detail.strip() else "?"
-            out.problems.append(f"grader crashed: {last}")
-        else:
-            out.problems.append(res.detail)
-        bar.update(1)
+def _run(root, assignment, todo, outcomes, engine, timeout, deadline, tick) -> None:
+    """Grade ``todo`` with up to ``engine.slots() + 1`` submissions in flight."""
+    trusted = threading.Lock()
+    in_flight = min(len(todo), engine.slots() + 1) or 1
+    executor = DaskExecutor(engine.client, trusted, queued=in_flight)
 
-    try:
-        run_tasks(tasks, jobs=jobs, deadline=deadline, on_done=done)
-    finally:
-        bar.close()
-    merge_grades(root / DATA / "grades.csv", assignment,
-                 {s: (o.score, o.max_score, "; ".join(o.problems)) for s, o in outcomes.items()})
-    return [outcomes[s] for s in students]
+    def one(student):
+        with trusted, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy warnings from nbgrader's gradebook
+            return autograde_one(root, assignment, student, executor, timeout=timeout,
+                                 deadline=deadline, sandboxed=engine.sandboxed)
+
+    with ThreadPoolExecutor(max_workers=in_flight, thread_name_prefix="grade") as pool:
+        futures = {pool.submit(one, s): s for s in todo}
+        for fut in as_completed(futures):
+            out = outcomes[futures[fut]]
+            try:
+                v = fut.result()
+            except Exception as e:  # a bug in the trusted side: report, go on
+                out.problems.append(f"grader crashed: {type(e).__name__}: {e}")
+            else:
+                out.score, out.max_score, out.cells = v["score"], v["max_score"], v["cells"]
+                out.feedback = v["feedback"]
+                out.problems += v["problems"]
+                out.seconds = sum(r.seconds for r in v["executions"])
+                out.cell_seconds = sum(r.cell_seconds for r in v["executions"])
+            tick(1)
 
 
 def format_problems(outcomes: list[Outcome]) -> list[str]:

@@ -26,6 +26,12 @@ Layout (``directory_structure`` is nbgrader's default ``{step}/{student}/{assign
                                                    fetch, submit, collect on one machine)
     course-data/nbgrader-grades.csv                what `nbgrader export` writes
     course-data/nbgrader.log                       nbgrader's log file
+
+Autograde executes each notebook through ``course.remote_execute.SandboxedExecute`` (in a
+bubblewrap sandbox) instead of nbgrader's ``Execute``, and the trusted judge ``course.judge.JudgeEvidence``
+right after it: see ``autograde_preprocessors``.
+The gradebook is SQLite unless ``$NNCOURSE_DB_URL`` (or ``course grade --db``) names
+another database, e.g. ``postgresql://grader@dbhost/nncourse``.
 """
 import os
 import sys
@@ -35,6 +41,21 @@ from traitlets.config import Config
 
 COURSE_ID = "nncourse"
 DATA = "course-data"
+DB_ENV = "NNCOURSE_DB_URL"
+DB_SCHEMES = ("sqlite", "postgresql")
+
+
+def check_db_url(url):
+    """Return ``url`` if it is a database URL the gradebook supports.
+
+    Raises:
+        ValueError: not ``sqlite:///PATH`` or ``postgresql[+driver]://...``.
+    """
+    scheme = str(url).split("://", 1)[0].split("+", 1)[0] if "://" in str(url) else ""
+    if scheme not in DB_SCHEMES:
+        raise ValueError(f"unsupported gradebook URL {url!r}: expected sqlite:///PATH or "
+                         "postgresql://USER@HOST/DATABASE")
+    return str(url)
 
 
 def ensure_env_on_path():
@@ -73,11 +94,13 @@ def execution_config(timeout=30):
 
 
 def autograde_preprocessors(execute=None):
-    """nbgrader's autograde pipeline with the course's trusted judge right after execution.
+    """nbgrader's autograde pipeline (``Autograde.autograde_preprocessors``): ``execute`` in
+    place of nbgrader's ``Execute``, and the course's trusted judge right after it; the one
+    place this list is built.
 
     Args:
-        execute: the preprocessor class that executes the notebook (default nbgrader's
-            ``Execute``).
+        execute: the execute step, a preprocessor class (``SandboxedExecute``,
+            ``SandboxedExecute.bound(executor)``; default nbgrader's ``Execute``).
 
     Returns:
         The list for ``Autograde.autograde_preprocessors``: nbgrader's default order, with
@@ -104,6 +127,9 @@ def course_config(root, timeout=30):
         ``traitlets.config.Config``. Creates ``<root>/course-data/`` (so that the
         SQLite gradebook can be opened) and ``<root>/course-data/exchange/``, and puts
         this interpreter's ``bin/`` on ``PATH`` (:func:`ensure_env_on_path`).
+
+    Raises:
+        ValueError: ``$NNCOURSE_DB_URL`` is not a supported database URL.
     """
     import nbgrader
     from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
@@ -111,6 +137,7 @@ def course_config(root, timeout=30):
 
     from course.feedback import TEMPLATE_NAME, TEMPLATES, ReadableFeedback, StripHiddenTests
     from course.paths import RELEASE, SOLUTIONS
+    from course.remote_execute import SandboxedExecute
 
     ensure_env_on_path()
     root = os.path.abspath(root)
@@ -126,7 +153,8 @@ def course_config(root, timeout=30):
     cd.feedback_directory = f"{DATA}/feedback"
     cd.solution_directory = f"{DATA}/solution"
     cd.source_with_tests_directory = f"{DATA}/source_with_tests"
-    cd.db_url = "sqlite:///" + os.path.join(root, DATA, "gradebook.db")
+    cd.db_url = check_db_url(os.environ.get(DB_ENV)
+                             or "sqlite:///" + os.path.join(root, DATA, "gradebook.db"))
     # the local exchange (nbgrader's release/fetch/submit/collect and the Assignment List);
     # on JupyterHub point it at a shared directory instead (README)
     c.Exchange.root = os.path.join(root, DATA, "exchange")
@@ -134,7 +162,7 @@ def course_config(root, timeout=30):
     c.NbGrader.logfile = os.path.join(root, DATA, "nbgrader.log")
     c.merge(execution_config(timeout))
     # grades are decided outside the student's kernel, from the evidence it emitted
-    c.Autograde.autograde_preprocessors = autograde_preprocessors()
+    c.Autograde.autograde_preprocessors = autograde_preprocessors(SandboxedExecute)
     # feedback must not reveal hidden tests or quote them in tracebacks, and must be
     # readable: exercise names, the diagnosis first, math without internet
     c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, StripHiddenTests,

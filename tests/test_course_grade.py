@@ -147,13 +147,14 @@ def test_feedback_names_exercises_and_diagnoses_first(graded):
     assert "cdnjs" not in html and "MathJax.js" not in html  # nothing from the internet
 
 
-def test_kernel_sees_student_id_and_runs_in_autograded_dir(graded):
+def test_kernel_sees_student_id_and_runs_in_a_scratch_dir_outside_the_course(graded):
     root, _, _ = graded
     nb = nbformat.read(root / "course-data" / "autograded" / "deleter" / AID / f"{AID}.ipynb",
                        as_version=4)
     text = "".join(o.get("text", "") for o in nb.cells[1].outputs)
     assert "student deleter" in text
-    assert f"cwd {root / 'course-data' / 'autograded' / 'deleter' / AID}" in text
+    cwd = re.search(r"^cwd (.*)$", text, re.M).group(1)
+    assert "nncourse-grade-" in cwd and not cwd.startswith(str(root)), text
 
 
 def test_unknown_submissions_dir_is_a_clear_error(graded, capsys):

@@ -1,25 +1,32 @@
-"""Benchmark: seconds per graded notebook, ``course grade`` vs plain ``nbgrader`` CLI.
+"""Benchmark: seconds per graded notebook, plain nbgrader vs the old and the new engine.
 
 Not a test (pytest does not collect it). Run from anywhere::
 
-    python tests/benchmarks/bench_grading.py [--root COURSE_ROOT] [ID ...]
+    python tests/benchmarks/bench_grading.py [--root COURSE_ROOT] [--old COMMIT] [ID ...]
 
-In one run, on the sample class (reference + blank + one per mistake) of the
-given assignments (default: the first two; the toy assignment of tests/toy_course.py if the course has none yet),
-in a temporary copy of the course, it measures the wall time per graded notebook of
+In one run, on the sample class (reference + blank + one per mistake) of the given
+assignments (default: the first two; the toy assignment of tests/toy_course.py if the
+course has none yet), in a temporary copy of the course, it measures the wall time per
+graded notebook (autograde and feedback) of
 
-1. ``course grade --jobs 1``   (in-process nbgrader, one worker process at a time)
-2. ``course grade --jobs 2``   (two worker processes)
-3. ``nbgrader autograde`` + ``nbgrader generate_feedback`` CLI, one call each per
-   assignment (``course grade`` writes feedback too)
-4. ``nbgrader autograde --student S`` CLI, one call per submission (no feedback)
+1. ``nbgrader autograde`` + ``nbgrader generate_feedback`` CLI, one call each per
+   assignment, with nbgrader's own ``Execute`` (no sandbox): plain nbgrader;
+2. the engine of commit ``--old`` (default ``1c8cfd1``, the last one with its own process
+   pool), ``--jobs 2``, checked out into a temporary ``git worktree`` (skipped when that
+   is not possible);
+3. ``course grade --jobs 1`` and 4. ``--jobs 2``: the Dask engine, every kernel sandboxed
+   (one engine for all assignments, as ``course demo`` does; its start is included);
 
-and prints the ratios against (1). Timings on a shared machine are noisy; the
-ratios within one run are what to compare.
+and prints the ratios, and for the new engine a profile: per notebook, the time in the
+sandboxed task, of that in the notebook's own cells, and the time outside the notebook's
+code (kernel and sandbox start, nbgrader's bookkeeping, feedback). Timings on a shared
+machine are noisy; the ratios within one run are what to compare.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -32,11 +39,30 @@ REPO = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))
 
 from course.build import build  # noqa: E402
+from course.engine import Engine  # noqa: E402
 from course.grade import grade  # noqa: E402
 from course.nbgrader_config import DATA  # noqa: E402
 from course.nbgrader_run import ensure_env_on_path  # noqa: E402
 from course.paths import assignment_ids  # noqa: E402
 from course.sample_class import assemble  # noqa: E402
+
+NATIVE_CONFIG = '''# nbgrader's own Execute step instead of the course's sandboxed one (benchmark only)
+from nbgrader.converters import Autograde
+from course.nbgrader_config import course_config
+c = get_config()  # noqa: F821
+c.merge(course_config({root!r}))
+c.Autograde.autograde_preprocessors = list(Autograde.autograde_preprocessors.default_value)
+'''
+OLD_RUN = '''
+import json, sys, time
+from pathlib import Path
+from course.grade import grade
+root, subs, ids = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3:]
+t0 = time.perf_counter()
+for aid in ids:
+    grade(root, aid, subs, jobs=2, progress=False)
+print(json.dumps(time.perf_counter() - t0))
+'''
 
 
 def make_course(src_root: Path, dest: Path) -> Path:
@@ -50,7 +76,7 @@ def make_course(src_root: Path, dest: Path) -> Path:
         make_toy_course(dest)
         write_mistakes(dest)
         print("(no assignments in the course yet: using the toy assignment)")
-    shutil.copy(REPO / "course" / "nbgrader_config.py", dest / "course" / "nbgrader_config.py")
+    (dest / "course").mkdir(exist_ok=True)
     return dest
 
 
@@ -63,15 +89,56 @@ def reset_state(root: Path) -> None:
             p.unlink()
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+def plain_nbgrader(root: Path, ids: list[str], per_aid: dict, subs: Path) -> None:
+    config = root / "course" / "bench_native_config.py"
+    config.write_text(NATIVE_CONFIG.format(root=str(root)))
+    for aid in ids:
+        for s in per_aid[aid]:
+            shutil.copytree(subs / s / aid, root / DATA / "submitted" / s / aid)
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
+    for aid in ids:
+        for step in ("autograde", "generate_feedback"):
+            subprocess.run(["nbgrader", step, aid, f"--NbGrader.config_file={config}",
+                            "--force", "--log-level=ERROR"], cwd=root, check=True, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+SKIPPED = "skipped"
+
+
+def old_engine(commit: str, root: Path, ids: list[str], subs: Path, tmp: Path):
+    """Seconds for ``course grade --jobs 2`` of ``commit`` on every id, or SKIPPED."""
+    tree = tmp / "old-engine"
+    made = subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(tree),
+                           commit], capture_output=True, text=True)
+    if made.returncode != 0:
+        print(f"  (old engine skipped: {made.stderr.strip().splitlines()[-1:]})")
+        return SKIPPED
+    try:
+        env = dict(os.environ, PYTHONPATH=str(tree))  # its course/ and nnlib/ come first
+        out = subprocess.run([sys.executable, "-c", OLD_RUN, str(root), str(subs), *ids],
+                             cwd=tmp, env=env, capture_output=True, text=True)
+        if out.returncode != 0:
+            print(f"  (old engine failed: {out.stderr.strip().splitlines()[-1:]})")
+            return SKIPPED
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    finally:
+        subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],
+                       capture_output=True)
+
+
+def new_engine(root: Path, ids: list[str], subs: Path, jobs: int) -> list:
+    outcomes = []
+    with Engine(jobs) as engine:
+        for aid in ids:
+            outcomes += grade(root, aid, subs, progress=False, engine=engine)
+    return outcomes
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=REPO, help="course root to copy")
+    ap.add_argument("--old", default="1c8cfd1", help="commit of the old engine ('' skips it)")
     ap.add_argument("ids", nargs="*", metavar="ID",
                     help="assignments to use (default: the first two)")
     args = ap.parse_args()
@@ -83,49 +150,47 @@ def main() -> None:
         roster = assemble(root, subs, ids)
         per_aid = {a: sorted(s for s, d in roster.items() if a in d) for a in ids}
         n = sum(len(v) for v in per_aid.values())
-        print(f"{n} submissions over {len(ids)} assignment(s): {', '.join(ids)}")
-        config = str(root / "course" / "nbgrader_config.py")
+        print(f"{n} submissions over {len(ids)} assignment(s): {', '.join(ids)}", flush=True)
 
-        def course_grade(jobs):
-            def run():
-                for aid in ids:
-                    grade(root, aid, subs, jobs=jobs, progress=False)
-            return run
+        results, profiles = [], {}
 
-        def cli_per_assignment():
-            for aid in ids:
-                for s in per_aid[aid]:
-                    shutil.copytree(subs / s / aid, root / DATA / "submitted" / s / aid)
-            for aid in ids:
-                for step in ("autograde", "generate_feedback"):
-                    subprocess.run(["nbgrader", step, aid, f"--NbGrader.config_file={config}",
-                                    "--force", "--log-level=ERROR"], cwd=root, check=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def cli_per_student():
-            for aid in ids:
-                for s in per_aid[aid]:
-                    shutil.copytree(subs / s / aid, root / DATA / "submitted" / s / aid)
-                    subprocess.run(["nbgrader", "autograde", aid, "--student", s,
-                                    f"--NbGrader.config_file={config}", "--force",
-                                    "--log-level=ERROR"], cwd=root, check=True,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        runs = [("course grade --jobs 1", course_grade(1)),
-                ("course grade --jobs 2", course_grade(2)),
-                ("nbgrader CLI, 1 call/assignment (+feedback)", cli_per_assignment),
-                ("nbgrader CLI, 1 call/student (no feedback)", cli_per_student)]
-        results = []
-        for name, fn in runs:
+        def measure(name, fn):
             reset_state(root)
             build(root, ids)  # records the assignments in the fresh gradebook
-            seconds = timed(fn)
+            t0 = time.perf_counter()
+            value = fn()
+            seconds = value if isinstance(value, float) else time.perf_counter() - t0
+            if value is SKIPPED:
+                return
             results.append((name, seconds / n))
-            print(f"  {name:45s} {seconds / n:6.2f} s/notebook", flush=True)
-        base = results[0][1]
-        print("\nratio to `course grade --jobs 1` (lower is faster):")
+            if isinstance(value, list):
+                profiles[name] = (seconds, value)
+            print(f"  {name:42s} {seconds / n:6.2f} s/notebook", flush=True)
+
+        measure("plain nbgrader CLI (autograde+feedback)",
+                lambda: plain_nbgrader(root, ids, per_aid, subs))
+        if args.old:
+            measure(f"old engine {args.old} --jobs 2",
+                    lambda: old_engine(args.old, root, ids, subs, Path(tmp)))
+        for jobs in (1, 2):
+            measure(f"course grade --jobs {jobs} (sandboxed)",
+                    lambda jobs=jobs: new_engine(root, ids, subs, jobs))
+
+        by = dict(results)
+        print("\nratios (higher: the new engine is faster):")
         for name, per in results:
-            print(f"  {name:45s} {per / base:5.2f}x")
+            for new in ("course grade --jobs 1 (sandboxed)", "course grade --jobs 2 (sandboxed)"):
+                if name != new and new in by and not name.startswith("course grade --jobs 2"):
+                    print(f"  {name:42s} / {new[:21]}: {per / by[new]:5.2f}x")
+        print("\nprofile of the new engine, per notebook:")
+        for name, (seconds, outcomes) in profiles.items():
+            task = sum(o.seconds for o in outcomes) / n
+            cells = sum(o.cell_seconds for o in outcomes) / n
+            jobs = 1 if "--jobs 1" in name else 2
+            print(f"  {name}: wall {seconds / n:.2f} s; in the sandboxed task {task:.2f} s, "
+                  f"of which the notebook's cells {cells:.2f} s and kernel/sandbox start "
+                  f"and stop {task - cells:.2f} s; outside the student's code "
+                  f"{seconds * jobs / n - cells:.2f} core-s (wall x jobs - cells)")
 
 
 if __name__ == "__main__":

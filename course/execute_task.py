@@ -1,0 +1,187 @@
+"""The untrusted half of grading: execute one prepared notebook in a sandbox.
+
+``execute_notebook(request)`` is what an executor runs (a Dask task on any worker, or a
+plain call): notebook JSON, the files of its directory, the student id and the limits
+in; executed notebook JSON, the kernel's log and timings out. It needs no gradebook, no
+course directory and no shared filesystem: everything lives in a scratch directory that
+is deleted afterwards. Cells are executed by nbgrader's own ``Execute`` preprocessor (the
+same per-cell timeout, interrupt and error handling as ``nbgrader autograde``) with a
+``SandboxKernelManager``; at the deadline every process of the sandbox is killed.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+
+import nbformat
+
+from course import sandbox
+from course.sandbox_kernel import SandboxKernelManager
+
+LOG_CHARS = 20_000
+
+
+@dataclass
+class ExecutionRequest:
+    """One notebook to execute.
+
+    ``notebook``: nbformat-4 JSON text; ``name``: its file name (e.g. ``02-xor.ipynb``);
+    ``student``: student id (``NNCOURSE_STUDENT_ID`` of the kernel); ``files``: the other
+    files of the notebook's directory, ``{relative posix path: bytes}``; ``limits``:
+    ``sandbox.Limits``; ``sandboxed``: run the kernel in bubblewrap; ``options``: traits of
+    nbgrader's ``Execute`` (``timeout``, ``interrupt_on_timeout``, ...).
+    """
+
+    notebook: str
+    name: str
+    student: str
+    files: dict = field(default_factory=dict)
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    sandboxed: bool = True
+    options: dict = field(default_factory=dict)
+
+
+@dataclass
+class ExecutionResult:
+    """What came back.
+
+    ``notebook``: executed notebook JSON (None when execution failed before any output
+    could be kept); ``error``: ``""`` or one line ``ExceptionName: message`` (the kernel
+    died, the sandbox could not start, ...); ``killed``: ``""`` or why the sandbox was
+    killed (the deadline); ``log``: the kernel's stdout/stderr (last LOG_CHARS
+    characters); ``seconds``: wall time of the whole task; ``cell_seconds``: time spent
+    running the notebook's cells; ``worker``: ``host:pid`` that ran it; ``limits``: the
+    limits it ran under.
+    """
+
+    notebook: str | None = None
+    error: str = ""
+    killed: str = ""
+    log: str = ""
+    seconds: float = 0.0
+    cell_seconds: float = 0.0
+    worker: str = ""
+    limits: sandbox.Limits | None = None
+
+
+def _safe_relpath(rel: str) -> PurePosixPath:
+    path = PurePosixPath(rel)
+    if path.is_absolute() or ".." in path.parts or not path.parts:
+        raise ValueError(f"file name {rel!r} leaves the notebook's directory")
+    return path
+
+
+def _write_files(work: Path, files: dict) -> None:
+    for rel, data in files.items():
+        dest = work / _safe_relpath(rel)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+
+
+def _chown_tree(top: Path, uid: int) -> None:
+    for dirpath, dirnames, filenames in os.walk(top):
+        for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
+            os.lchown(name, uid, uid)
+
+
+def _seed_matplotlib_cache(home: Path) -> None:
+    """Copy this worker's matplotlib font list into the sandbox's config directory, so the
+    kernel does not rebuild it (every sandbox starts with an empty home)."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager
+    except ImportError:  # pragma: no cover (a dependency)
+        return
+    src = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    if src.is_file():
+        dest = home / ".matplotlib"
+        dest.mkdir(exist_ok=True)
+        shutil.copy(src, dest / src.name)
+
+
+def _cell_seconds(nb) -> float:
+    """Sum of the cells' execution times recorded by nbclient (``record_timing``)."""
+    total = 0.0
+    for cell in nb.cells:
+        ex = cell.get("metadata", {}).get("execution", {})
+        start, end = ex.get("iopub.execute_input"), ex.get("shell.execute_reply")
+        if start and end:
+            total += (datetime.fromisoformat(end.replace("Z", "+00:00"))
+                      - datetime.fromisoformat(start.replace("Z", "+00:00"))).total_seconds()
+    return total
+
+
+def prepare_worker(sandboxed: bool = True) -> str | None:
+    """Ready this worker process for tasks (import the execution stack, build the font
+    cache) and return why the sandbox cannot run on it, or None. Run on every worker
+    when an engine starts (``distributed.Client.run``)."""
+    import matplotlib.font_manager  # noqa: F401 (builds the font cache the sandboxes copy)
+    from nbgrader.preprocessors import Execute  # noqa: F401
+
+    return sandbox.problem() if sandboxed else None
+
+
+def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
+    """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
+    does (a dead kernel, the deadline): that is reported in the result.
+
+    Raises:
+        ValueError: a file name in ``request.files`` is absolute or contains ``..``.
+    """
+    from nbgrader.preprocessors import Execute  # the worker imports nbgrader only here
+
+    t0 = time.monotonic()
+    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
+                             limits=request.limits)
+    why = sandbox.problem() if request.sandboxed else None
+    if why:
+        result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
+        return result
+    nb = nbformat.reads(request.notebook, as_version=4)
+    with tempfile.TemporaryDirectory(prefix="nncourse-grade-") as scratch:
+        dirs = sandbox.SandboxDirs.create(Path(scratch))
+        _write_files(dirs.work, request.files)
+        _seed_matplotlib_cache(dirs.home)
+        uid = sandbox.sandbox_uid() if request.sandboxed else None
+        if uid is not None:
+            _chown_tree(Path(scratch), uid)
+        log_path = Path(scratch) / "kernel.log"
+        kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
+        km = SandboxKernelManager(
+            dirs, sandbox.kernel_env(request.student, dirs, request.sandboxed),
+            request.limits, log_path, sandboxed=request.sandboxed, uid=uid,
+            kernel_name=kernel_name)
+        executor = Execute(**request.options)
+        expired = threading.Event()
+
+        def at_deadline():
+            expired.set()
+            km.kill_tree()
+
+        timer = threading.Timer(request.limits.deadline, at_deadline)
+        timer.daemon = True
+        timer.start()
+        try:
+            nb, _ = executor.preprocess(nb, {"metadata": {"path": str(dirs.work)}}, km=km)
+        except Exception as e:  # what the notebook did to its kernel; reported, not raised
+            first = (str(e).strip().splitlines() or [""])[0][:300]
+            result.error = f"{type(e).__name__}: {first}".rstrip(": ")
+        finally:
+            timer.cancel()
+            km.kill_tree()  # nothing started inside survives the task
+        if expired.is_set():
+            result.killed = (f"killed at the deadline: the notebook ran longer than "
+                             f"{request.limits.deadline:g} s")
+        result.cell_seconds = _cell_seconds(nb)
+        result.notebook = nbformat.writes(nb)
+        if log_path.is_file():
+            result.log = log_path.read_text(errors="replace")[-LOG_CHARS:]
+    result.seconds = time.monotonic() - t0
+    return result
