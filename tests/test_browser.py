@@ -426,6 +426,9 @@ def test_formgrader_lists_assignments_then_the_graded_submissions(page, lab, gra
     page.get_by_role("link", name="Submission #1").click()
     page.locator(".cell, .nbgrader_cell").first.wait_for(timeout=60_000)
     shot(page, "formgrader-manual-grading")
+    # the Formgrader used the course's gradebook: nothing stray at the course root
+    course = lab.root
+    assert not (course / "gradebook.db").exists() and not (course / "grades.csv").exists()
 
 
 def test_feedback_page_shows_the_whole_diagnosis_wrapped_and_rendered_math(browser, graded,
