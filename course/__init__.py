@@ -8,5 +8,6 @@ The ``course`` command (``course.cli``) wraps nbgrader's in-process API:
 - ``course demo``     build, assemble the sample class, grade it, print the gradebook
 
 All grading state lives under ``course-data/`` in the course root; the nbgrader
-configuration is in ``course/nbgrader_config.py``.
+configuration is in ``course/nbgrader_config.py``, loaded by the root's
+``nbgrader_config.py`` (where nbgrader and its Jupyter Server extensions look for it).
 """

@@ -54,3 +54,19 @@ def test_export_and_release_go_under_course_data(root):
     assert (root / "course-data" / "exchange" / "nncourse" / "outbound" / AID / f"{AID}.ipynb"
             ).is_file()
     assert not (root / ".nbgrader.log").exists()
+
+
+def test_loading_the_config_puts_the_venv_on_path(root):
+    """What the Jupyter Server does when its extensions load the root config: afterwards
+    nbgrader finds ``alembic`` (it creates a gradebook with it) though PATH lacked the venv."""
+    code = ("import os, shutil\n"
+            "from traitlets.config.loader import PyFileConfigLoader\n"
+            "cfg = PyFileConfigLoader('nbgrader_config.py', path='.').load_config()\n"
+            "print(cfg.Exchange.root)\n"
+            "print(shutil.which('alembic'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
+                         env=dict(os.environ, PATH="/usr/bin:/bin"), timeout=120)
+    assert out.returncode == 0, out.stderr
+    exchange, alembic = out.stdout.split()
+    assert exchange == str(root / "course-data" / "exchange")
+    assert Path(alembic).parent == BIN
