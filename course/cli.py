@@ -2,8 +2,9 @@
 
     course build [ID...] [--check]
     course grade ID --submissions DIR [--jobs N] [--timeout SECONDS] [--deadline SECONDS]
-                 [--scheduler ADDRESS] [--db URL] [--no-sandbox]
+                 [--scheduler ADDRESS] [--db URL] [--no-sandbox] [--on-flag report|zero]
     course validate NOTEBOOK [--timeout SECONDS]
+    course report [ID...]
     course demo [ID...] [--jobs N] [--scheduler ADDRESS] [--db URL] [--no-sandbox]
 
 Every subcommand accepts ``--root DIR`` (default: the current directory if it has
@@ -56,7 +57,7 @@ def cmd_grade(args) -> int:
     from course.grade import grade, print_report
     from course.gradescsv import class_rows
     outcomes = grade(root, args.id, args.submissions, jobs=args.jobs, timeout=args.timeout,
-                     deadline=args.deadline, **_engine_args(args))
+                     deadline=args.deadline, on_flag=args.on_flag, **_engine_args(args))
     if not outcomes:
         print(f"no submissions of {args.id} in {args.submissions} "
               f"(expected <student>/{args.id}/{args.id}.ipynb)")
@@ -103,6 +104,21 @@ def cmd_validate(args) -> int:
     text, ok = format_reports(validate(path, timeout=args.timeout))
     print(text)
     return 0 if ok else 1
+
+
+def cmd_report(args) -> int:
+    root = find_root(args.root)
+    if args.ids:
+        check_ids(root, args.ids)
+    from course.nbgrader_config import DATA
+    from course.report import collect, write_report
+    try:
+        data = collect(root / DATA, args.ids or None)
+    except FileNotFoundError as e:
+        raise CourseError(str(e)) from None
+    _, summary = write_report(data, root / DATA / "report")
+    print(summary)
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -176,6 +192,10 @@ def make_parser() -> argparse.ArgumentParser:
     g.add_argument("--deadline", type=_positive, default=None, metavar="SECONDS",
                    help="wall-clock limit of a whole notebook, then its sandbox is killed "
                         "(default: the timeout times the code cells, plus 120)")
+    g.add_argument("--on-flag", choices=["report", "zero"], default="report",
+                   help="what a flag of the integrity checks does: report it in grades.csv "
+                        "and the class report only (default), or also give the exercises "
+                        "involved 0 points")
     _add_engine_options(g)
     g.set_defaults(func=cmd_grade)
 
@@ -185,6 +205,12 @@ def make_parser() -> argparse.ArgumentParser:
     v.add_argument("--timeout", type=_positive, default=30, metavar="SECONDS",
                    help="per-cell execution timeout (default 30)")
     v.set_defaults(func=cmd_validate)
+
+    r = sub.add_parser("report", parents=[common],
+                       help="the class at a glance: one HTML page, and Canvas/Moodle CSVs")
+    r.add_argument("ids", nargs="*", metavar="ID",
+                   help="assignment ids (default: every assignment in grades.csv)")
+    r.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", parents=[common],
                        help="build, grade the sample class, print the gradebook")

@@ -86,8 +86,9 @@ def prepare_demo_root(root: Path) -> Path:
         shutil.rmtree(dest)
     shutil.copytree(root / SOLUTIONS, dest / SOLUTIONS,
                     ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-    if mistakes_dir(root).is_dir():
-        shutil.copytree(mistakes_dir(root), mistakes_dir(dest))
+    sample = mistakes_dir(root).parent  # course/sample: mistakes/ and cheats.toml
+    if sample.is_dir():
+        shutil.copytree(sample, mistakes_dir(dest).parent)
     return dest
 
 
@@ -123,5 +124,8 @@ def demo(root: Path, jobs: int | None = None, timeout: int = 30,
     print(gradebook_table(outcomes, ids))
     problems = print_report(droot, outcomes, "<student>/<assignment>/<assignment>.html")
     print(f"gradebook (nbgrader): {db_url or droot / DATA / 'gradebook.db'}")
+    from course.report import collect, write_report
+    index, _ = write_report(collect(droot / DATA, ids), droot / DATA / "report")
+    print(f"class report: {index}")
     print(f"done in {time.monotonic() - t0:.0f} s with {jobs} worker(s)")
     return 1 if problems else 0

@@ -45,7 +45,7 @@ class Outcome:
     ``score``/``max_score`` in points (None when nbgrader gave no score);
     ``cells``: {grade_id: (score, max_score)}; ``problems``: reasons to look at it;
     ``seconds``: wall time of its execution task; ``cell_seconds``: of that, the time
-    spent in the notebook's cells.
+    spent in the notebook's cells; ``flags``: what the integrity checks found.
     """
 
     student: str
@@ -57,6 +57,8 @@ class Outcome:
     feedback: str | None = None
     seconds: float = 0.0
     cell_seconds: float = 0.0
+    flags: list = field(default_factory=list)
+    flag_exercises: list = field(default_factory=list)
 
 
 def find_students(submissions: Path, assignment: str) -> list[str]:
@@ -108,7 +110,7 @@ def _no_symlinks(directory, names):
 def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = None,
           timeout: int = 30, deadline: float | None = None, progress: bool = True,
           scheduler: str | None = None, sandboxed: bool = True, db_url: str | None = None,
-          engine: Engine | None = None) -> list[Outcome]:
+          engine: Engine | None = None, on_flag: str = "report") -> list[Outcome]:
     """Autograde every ``submissions/<student>/<assignment>/`` submission.
 
     Args:
@@ -126,6 +128,10 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
         engine: an open ``Engine`` to use (then ``jobs``, ``scheduler`` and ``sandboxed``
             are taken from it); default: an ``Engine`` for ``scheduler``, else the embedded
             ``course.engine.shared_engine``.
+        on_flag: what a flag of the integrity checks (``course.integrity``) does:
+            ``"report"`` (default) lists it in grades.csv's ``flags`` column and the report
+            only; ``"zero"`` also gives the exercises involved 0 points (nbgrader's manual
+            score, so the Formgrader shows it) and says so in the note.
 
     Returns:
         One ``Outcome`` per student, sorted by student. ``grades.csv`` is updated.
@@ -136,6 +142,8 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
     """
     root = Path(root).resolve()
     check_ids(root, [assignment])
+    if on_flag not in ON_FLAG:
+        raise CourseError(f"on_flag must be one of {', '.join(ON_FLAG)}, not {on_flag!r}")
     students = find_students(submissions, assignment)
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     with gradebook_url(db_url) as url, contextlib.ExitStack() as stack:
@@ -147,7 +155,8 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
             release = nbformat.read(Path(tmp) / assignment / f"{assignment}.ipynb",
                                     as_version=4)
         deadline = deadline or default_deadline(release, timeout)
-        outcomes, todo = _prepare(root, assignment, submissions, students, release)
+        outcomes, todo, notebooks = _prepare(root, assignment, submissions, students, release)
+        pairs = _integrity(assignment, notebooks, release, outcomes)
         bar = tqdm(total=len(students), desc=f"grading {assignment}", unit="nb",
                    disable=not progress, leave=True)
         bar.update(len(students) - len(todo))
@@ -155,16 +164,88 @@ def grade(root: Path, assignment: str, submissions: Path, jobs: int | None = Non
             _run(root, assignment, todo, outcomes, engine, timeout, deadline, bar.update)
         finally:
             bar.close()
+        if on_flag == "zero":
+            with exclusive(url):
+                zero_flagged(root, assignment, outcomes)
     merge_grades(root / DATA / "grades.csv", assignment,
-                 {s: (o.score, o.max_score, "; ".join(o.problems)) for s, o in outcomes.items()})
+                 {s: (o.score, o.max_score, "; ".join(o.problems), "; ".join(o.flags))
+                  for s, o in outcomes.items()})
+    write_run(root, assignment, outcomes, pairs)
     return [outcomes[s] for s in students]
+
+
+ON_FLAG = ("report", "zero")
+
+
+def _integrity(assignment, notebooks, release, outcomes) -> list:
+    """Run the integrity checks on the readable submissions; put each student's flag lines
+    in their outcome; return the similarity pairs ``[(a, b, share, exercises, lines)]``.
+    A failure of the checks themselves is a problem of every submission, never a crash."""
+    from course.integrity import check_class
+
+    try:
+        flags = check_class(assignment, notebooks, release)
+    except Exception as e:  # noqa: BLE001 (the class is still graded)
+        for o in outcomes.values():
+            o.problems.append(f"integrity checks failed: {type(e).__name__}: {e}")
+        return []
+    pairs = []
+    for student, f in flags.items():
+        outcomes[student].flags = f.lines()
+        outcomes[student].flag_exercises = sorted(f.exercises)
+        pairs += [(student, other, share, exs, lines) for other, share, exs, lines in f.pairs
+                  if student < other]
+    return pairs
+
+
+def zero_flagged(root: Path, assignment: str, outcomes: dict) -> None:
+    """``--on-flag zero``: 0 points (nbgrader's manual score) on the test cells of every
+    exercise a flag involves; the outcome's scores are read back and its note says so."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from course.autograde_one import read_scores
+    from course.nbgrader_config import COURSE_ID, course_config
+    from nnlib import graders
+
+    cells_of = {ex.name: ex.test_cell for ex in graders.exercises(assignment)}
+    db_url = course_config(root).CourseDirectory.db_url
+    for o in outcomes.values():
+        cells = sorted({cells_of[e] for e in o.flag_exercises if e in cells_of})
+        if not cells or o.score is None:
+            continue
+        with Gradebook(db_url, COURSE_ID) as gb:
+            for cell in cells:
+                try:
+                    gb.find_grade(cell, assignment, assignment, o.student).manual_score = 0.0
+                except MissingEntry:
+                    continue
+            gb.db.commit()
+        o.score, o.max_score, o.cells = read_scores(root, assignment, o.student)
+        o.problems.append(f"zeroed because of its flags (--on-flag zero): {', '.join(cells)}")
+
+
+def write_run(root: Path, assignment: str, outcomes: dict, pairs: list) -> Path:
+    """``course-data/runs/<assignment>.json``: per student the grading time, problems and
+    flags, and the similarity pairs, for ``course report``."""
+    import json
+
+    path = Path(root) / DATA / "runs" / f"{assignment}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc = {"assignment": assignment,
+           "students": {s: {"seconds": round(o.seconds, 3), "cell_seconds": round(o.cell_seconds, 3),
+                            "problems": o.problems, "flags": o.flags}
+                        for s, o in sorted(outcomes.items())},
+           "pairs": [list(p) for p in pairs]}
+    path.write_text(json.dumps(doc, indent=1), encoding="utf-8")
+    return path
 
 
 def _prepare(root, assignment, submissions, students, release):
     """Copy each submission into ``submitted/`` and pre-check it; returns
-    ``(outcomes by student, students to grade)``."""
+    ``(outcomes by student, students to grade, their notebooks by student)``."""
     outcomes: dict[str, Outcome] = {}
     todo = []
+    notebooks = {}
     for student in students:
         out = outcomes[student] = Outcome(student, assignment)
         src = Path(submissions) / student / assignment
@@ -180,7 +261,8 @@ def _prepare(root, assignment, submissions, students, release):
             continue
         out.problems += cell_problems(nb, release)
         todo.append(student)
-    return outcomes, todo
+        notebooks[student] = nb
+    return outcomes, todo, notebooks
 
 
 def _run(root, assignment, todo, outcomes, engine, timeout, deadline, tick) -> None:
@@ -232,6 +314,10 @@ def print_report(root: Path, outcomes: list[Outcome], feedback_pattern: str) -> 
     if problems:
         print("\nsubmissions that need a look:")
         print("\n".join("  " + p for p in problems))
+    flagged = [f"{o.student}/{o.assignment}: {f}" for o in outcomes for f in o.flags]
+    if flagged:
+        print("\nflagged by the integrity checks (no score changed unless --on-flag zero):")
+        print("\n".join("  " + f for f in flagged))
     print(f"\ngrades:   {Path(root) / DATA / 'grades.csv'}")
     print(f"feedback: {Path(root) / DATA / 'feedback'}/{feedback_pattern}")
     return problems

@@ -1,12 +1,15 @@
 """``course-data/grades.csv``: one row per student of the class per assignment graded so far.
 
-Columns ``student, assignment, score, max_score, note``; rows sorted by (student,
+Columns ``student, assignment, score, max_score, note, flags``; rows sorted by (student,
 assignment); grading an assignment replaces the rows of the students just graded
 and keeps every other row. The class is every student who has a row; each of them has a
 row for every assignment in the file, as in ``nbgrader export``: a student with no
 submission of an assignment gets score 0 with note ``missing``. A submission that got no
 score (not a notebook, a crashed grader) has an empty score, and ``note`` gives the
 reason for any submission that needs a look (a timed-out cell, a deleted test cell, ...).
+``flags`` lists what the integrity checks found (``course.integrity``: tampering, a copy of
+the reference, answers shared with another student), ``; ``-separated; a flag changes no
+score unless the instructor asks for it (``course grade --on-flag zero``).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import os
 import tempfile
 from pathlib import Path
 
-FIELDS = ["student", "assignment", "score", "max_score", "note"]
+FIELDS = ["student", "assignment", "score", "max_score", "note", "flags"]
 MISSING = "missing"
 LEGEND = ("missing: no submission, counted as 0; no score: the submission could not be "
           "graded (see the reasons below), counted as 0")
@@ -40,8 +43,9 @@ def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[
     Args:
         path: the csv file (created with its directory if missing).
         assignment: assignment id just graded.
-        scores: ``student -> (score, max_score, note)``; score and max_score are None
-            when the submission got no score; note is "" or the reasons it needs a look.
+        scores: ``student -> (score, max_score, note)`` or ``(score, max_score, note,
+            flags)``; score and max_score are None when the submission got no score; note
+            is "" or the reasons it needs a look; flags "" or the integrity findings.
 
     Returns:
         Every row, with a ``missing`` row (score 0) for each student of the class who
@@ -49,16 +53,16 @@ def merge_grades(path: Path, assignment: str, scores: dict[str, tuple]) -> list[
     """
     path = Path(path)
     rows = {(r["student"], r["assignment"]): r for r in read_grades(path)}
-    for student, (score, max_score, note) in scores.items():
+    for student, (score, max_score, note, *flags) in scores.items():
         rows[(student, assignment)] = {"student": student, "assignment": assignment,
                                        "score": _fmt(score), "max_score": _fmt(max_score),
-                                       "note": note}
+                                       "note": note, "flags": flags[0] if flags else ""}
     rows = _with_missing(rows)
     ordered = [rows[k] for k in sorted(rows)]
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".csv")
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n")
+        w = csv.DictWriter(f, fieldnames=FIELDS, lineterminator="\n", restval="")
         w.writeheader()
         w.writerows(ordered)
     os.replace(tmp, path)
@@ -82,7 +86,7 @@ def _with_missing(rows: dict) -> dict:
         for a in assignments:
             if (s, a) not in out:
                 out[(s, a)] = {"student": s, "assignment": a, "score": "0",
-                               "max_score": top.get(a, ""), "note": MISSING}
+                               "max_score": top.get(a, ""), "note": MISSING, "flags": ""}
     return out
 
 
