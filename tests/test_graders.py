@@ -136,3 +136,98 @@ def test_mistake_loses_points_only_where_it_breaks(sample_grades, aid, student):
         f"{aid}: mistake of {student!r} in cell {mistake.cell!r} ({mistake.why}; "
         f"breaks {', '.join(mistake.breaks)}):\n    " + "\n    ".join(wrong)
         + "\n  all test cells:\n" + _table(aid, student, out, tests))
+
+
+def _flag_kinds(line):
+    if line.startswith("copy of the reference"):
+        return "copy"
+    if line.startswith("shares answers with"):
+        return "pair"
+    return line.rsplit("[", 1)[-1].rstrip("]")
+
+
+def test_sample_cheats_are_flagged_in_grades_csv(sample_grades):
+    from course.gradescsv import read_grades
+    from course.nbgrader_config import DATA
+    from course.sample_class import load_cheats
+
+    root, _ = sample_grades
+    rows = {(r["student"], r["assignment"]): r for r in read_grades(root / DATA / "grades.csv")}
+    cheats = load_cheats(root)
+    assert cheats
+    for c in cheats:
+        row = rows.get((c.student, c.assignment))
+        assert row is not None, f"{c.student}/{c.assignment}: no row in grades.csv"
+        kinds = {_flag_kinds(f) for f in row["flags"].split("; ") if f}
+        assert set(c.flags) <= kinds, (f"{c.student}/{c.assignment} ({c.how}): flags "
+                                       f"{row['flags']!r} lack {set(c.flags) - kinds}")
+    cheaters = {(c.student, c.assignment) for c in cheats}
+
+    def calls_of_the_reference_only(flags):  # sample mistakes that call the reference
+        return all(f.endswith("[reference]") for f in flags.split("; ") if f)
+
+    false = {k: r["flags"] for k, r in rows.items() if r["flags"] and k not in cheaters
+             and not calls_of_the_reference_only(r["flags"])}
+    assert not false, f"flags on students who do not cheat: {false}"
+
+
+def test_class_report_shows_histograms_mistake_counts_and_flags(sample_grades):
+    from html.parser import HTMLParser
+
+    from course.nbgrader_config import DATA
+    from course.report import collect, write_report
+
+    root, _ = sample_grades
+    index, summary = write_report(collect(root / DATA), root / DATA / "report")
+
+    class Page(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.images, self.cells, self._in_td, self.text = [], [], False, []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if tag == "img" and attrs.get("src", "").startswith("data:image/png;base64,"):
+                self.images.append(attrs.get("alt", ""))
+            self._in_td = tag == "td"
+
+        def handle_data(self, data):
+            self.text.append(data)
+            if self._in_td:
+                self.cells.append(data.strip())
+
+    page = Page()
+    page.feed(index.read_text(encoding="utf-8"))
+    text = " ".join(page.text)
+    for aid in IDS:
+        assert f"score distributions of {aid}" in page.images, f"no histograms for {aid}"
+    assert "grading time per submission" in page.images
+    # the named mistakes of the sample class, counted: e.g. 04's transposed weight gradient
+    assert "Most frequent named mistakes" in text and "transposed" in text
+    assert any(c.isdigit() and int(c) >= 1 for c in page.cells)
+    from course.sample_class import load_cheats
+    for c in load_cheats(root):
+        assert c.student in page.cells, f"cheat {c.student} is not in the report's flagged list"
+    for name in ("canvas.csv", "moodle.csv"):
+        lines = (root / DATA / "report" / name).read_text().splitlines()
+        assert len(lines) >= 3 and all(aid in lines[0] for aid in IDS)
+    assert "report:" in summary
+
+
+def test_on_flag_zero_takes_the_points_of_the_flagged_exercises(tmp_path):
+    aid = "01-adaptive-basis"
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "solutions", root / "solutions")
+    shutil.copytree(REPO / "course" / "sample", root / "course" / "sample")
+    build(root, [aid])
+    everyone = root / "everyone"
+    assemble(root, everyone, [aid])
+    subs = root / "subs"
+    for student in ("mal", "rex", "sol"):
+        shutil.copytree(everyone / student, subs / student)
+    by = {o.student: o for o in grade(root, aid, subs, progress=False, on_flag="zero")}
+    # mal's phi runs a copy of the reference: right answers, test_phi zeroed
+    assert by["mal"].cells["test_phi"][0] == 0 and by["mal"].score == 6
+    assert any("--on-flag zero" in p for p in by["mal"].problems)
+    # rex and sol share every answer: everything zeroed
+    assert by["rex"].score == 0 and by["sol"].score == 0
