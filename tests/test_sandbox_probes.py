@@ -8,7 +8,6 @@ import csv
 import os
 import socket
 import threading
-import time
 import uuid
 
 import nbformat
@@ -134,7 +133,6 @@ finally:
     import os; os.remove("big.bin")
 ''',
     "sleeper": '''
-import time
 for _ in range(1000):
     time.sleep(1)
 ''',
