@@ -174,15 +174,19 @@ def check(name: str, fn: Callable) -> None:
     print a ✔ line per case.
 
     Raises:
-        Wrong: (an ``AssertionError``) with the diagnosis of the first failing case.
+        NotImplementedError: ``fn`` is still the release's stub.
+        AssertionError: with the diagnosis of the first failing case.
     """
     ex = get(name)
     for i, case in enumerate(ex.fixed_cases()):
         rec = run_case(ex, fn, case)
+        if (rec.get("raised") or [""])[0] == "NotImplementedError":
+            raise NotImplementedError(f"{name} is not written yet: replace "
+                                      f"`raise NotImplementedError()` by your code")
         try:
             note = judge_record(ex, case, rec)
-        except Wrong as e:
-            raise _fail(ex, i, case, str(e)) from None
+        except Wrong as e:  # a plain AssertionError: what the student sees is the message
+            raise AssertionError(str(_fail(ex, i, case, str(e)))) from None
         checks.passed(f"{name}: {case.label}" + (f" ({note})" if note else ""))
 
 
