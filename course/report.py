@@ -61,6 +61,7 @@ class ReportData:
     flags: dict = field(default_factory=dict)         # aid -> {student: [lines]}
     pairs: dict = field(default_factory=dict)         # aid -> [(a, b, share, exercises, lines)]
     seconds: dict = field(default_factory=dict)       # aid -> {student: seconds}
+    late: dict = field(default_factory=dict)          # aid -> {student: seconds late}
 
 
 def _float(text):
@@ -114,7 +115,26 @@ def collect(data_dir: Path, ids: list[str] | None = None) -> ReportData:
         data.flags[aid] = {s: v.get("flags", []) for s, v in subs.items() if v.get("flags")}
         data.pairs[aid] = record.get("pairs", [])
         data.seconds[aid] = {s: v["seconds"] for s, v in subs.items() if v.get("seconds")}
+        data.late[aid] = _late(data_dir.parent, aid)
     return data
+
+
+def _late(root: Path, aid: str) -> dict:
+    """``{student: seconds late}`` from the gradebook (nbgrader compares each submission's
+    timestamp with the assignment's due date, when one is set); {} without a gradebook."""
+    try:
+        from nbgrader.api import Gradebook, MissingEntry
+
+        from course.nbgrader_config import COURSE_ID, course_config
+        with Gradebook(course_config(root).CourseDirectory.db_url, COURSE_ID) as gb:
+            try:
+                subs = gb.find_assignment(aid).submissions
+            except MissingEntry:
+                return {}
+            return {sub.student.id: float(sub.total_seconds_late) for sub in subs
+                    if sub.total_seconds_late and sub.total_seconds_late > 0}
+    except Exception:  # noqa: BLE001 (a report without the late column is still a report)
+        return {}
 
 
 def _figure_png(fig) -> str:
@@ -213,11 +233,14 @@ def write_report(data: ReportData, out_dir: Path) -> tuple[Path, str]:
         top = max((v[1] or 0 for v in graded), default=0)
         mean = sum(v[0] for v in graded) / len(graded) if graded else 0.0
         missing = sorted(s for s, v in totals.items() if "missing" in (v[2] or ""))
+        late = data.late.get(aid, {})
         ungraded = sorted(s for s, v in totals.items() if v[0] is None)
         parts.append(f"<h2 id='{html.escape(aid)}'>{html.escape(aid)}</h2>")
         parts.append(f"<p>mean {mean:.2f} / {top:g} over {len(graded)} graded submission(s); "
                      f"missing: {', '.join(missing) or 'none'}; not graded: "
-                     f"{', '.join(ungraded) or 'none'}.</p>")
+                     f"{', '.join(ungraded) or 'none'}; late: "
+                     + html.escape(", ".join(f"{s} ({sec / 3600:.1f} h)" for s, sec in sorted(late.items()))
+                                   or "none (or no due date set)") + ".</p>")
         if data.cells.get(aid):
             parts.append(f"<img alt='score distributions of {html.escape(aid)}' "
                          f"src='data:image/png;base64,{_histograms(aid, data)}'>")
