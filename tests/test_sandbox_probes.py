@@ -133,6 +133,7 @@ finally:
     import os; os.remove("big.bin")
 ''',
     "sleeper": '''
+import time
 for _ in range(1000):
     time.sleep(1)
 ''',

@@ -51,7 +51,7 @@ from nbgrader.converters import Autograde
 from course.nbgrader_config import course_config
 c = get_config()  # noqa: F821
 c.merge(course_config({root!r}))
-c.Autograde.autograde_preprocessors = list(Autograde.autograde_preprocessors.default_value)
+c.Autograde.autograde_preprocessors = Autograde.class_traits()["autograde_preprocessors"].default()
 '''
 OLD_RUN = '''
 import json, sys, time
