@@ -100,7 +100,7 @@ def test_grades_csv(graded):
     root, _, _ = graded
     with open(root / "course-data" / "grades.csv", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["student", "assignment", "score", "max_score", "note"]
+    assert rows[0] == ["student", "assignment", "score", "max_score", "note", "flags"]
     # every student has a row; a submission that needs a look says why
     assert [r[:4] for r in rows[1:]] == [
         ["blank", AID, "0", "3"],
@@ -116,6 +116,10 @@ def test_grades_csv(graded):
     assert notes["garbler"].startswith("not a notebook")
     assert "timed out" in notes["hanger"] and "deleted test cell" in notes["deleter"]
     assert notes["crasher"] != ""
+    flags = {r[0]: r[5] for r in rows[1:]}
+    # the integrity scan names what the kernel-killing answer does; honest ones have no flag
+    assert "calls os._exit" in flags["crasher"] and "[process]" in flags["crasher"]
+    assert flags["reference"] == "" and flags["blank"] == "" and flags["hanger"] == ""
 
 
 def test_feedback_hides_hidden_tests_and_tracebacks(graded):

@@ -56,6 +56,9 @@ OTHER_LIBRARIES = ("torch", "tensorflow", "jax", "keras", "flax", "theano", "mxn
 DUNDER_ATTRS = {"__code__", "__globals__", "__builtins__", "__closure__", "__dict__",
                 "__subclasses__", "__loader__", "__spec__"}
 DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__"}
+# flagged even where the release imports os itself
+OS_PROCESS_ATTRS = {"_exit", "abort", "kill", "killpg", "system", "popen", "fork", "forkpty",
+                    "setsid", "setpgrp", "environ", "putenv", "chdir", "remove", "unlink"}
 TRACE_ATTRS = {"settrace", "setprofile", "addaudithook"}
 NUMPY_FILE_READS = {"load", "loadtxt", "fromfile", "genfromtxt", "memmap"}
 FAKE_NUMBER_METHODS = {"__array__", "__array_ufunc__", "__array_function__", "__array_interface__",
@@ -169,6 +172,8 @@ class _Visitor(ast.NodeVisitor):
         if module.split(".")[0] == "os" and isinstance(node.value, ast.Name) and module == "os":
             if node.attr == "path":
                 self.add(node, "file-access", "uses os.path (files)")
+            elif node.attr in OS_PROCESS_ATTRS or node.attr.startswith(("exec", "spawn")):
+                self.add(node, "process", f"calls os.{node.attr} (processes or signals)")
         if module.split(".")[0] == "numpy" and node.attr in NUMPY_FILE_READS \
                 and _dotted(node.value) in {root, f"{root}.lib.format"}:
             self.add(node, "file-access", f"calls {_dotted(node)} (reads a file)")
