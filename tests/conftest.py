@@ -10,3 +10,15 @@ import matplotlib  # noqa: E402
 
 matplotlib.use("Agg")  # tests draw figures without a screen
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _same_working_directory():
+    """Every test starts in the directory pytest started in: nbgrader's converters change the
+    process's working directory while they run, and a test must not depend on another's."""
+    start = os.getcwd()
+    yield
+    os.chdir(start)
