@@ -15,10 +15,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 import pytest  # noqa: E402
 
 
+START = os.getcwd()
+
+
 @pytest.fixture(autouse=True)
 def _same_working_directory():
     """Every test starts in the directory pytest started in: nbgrader's converters change the
     process's working directory while they run, and a test must not depend on another's."""
-    start = os.getcwd()
+    os.chdir(START)
     yield
-    os.chdir(start)
+    os.chdir(START)
