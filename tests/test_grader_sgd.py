@@ -21,7 +21,7 @@ import time
 import nbformat
 import numpy as np
 import pytest
-from graderkit import SOLUTIONS, define, mistakes, namespace, source_notebook
+from graderkit import SOLUTIONS, define, hidden_failure, namespace, with_mistake
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
@@ -33,28 +33,12 @@ AID = "07-sgd"
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
 
 
-def _fails_on_hidden(name, fn, student):
-    """The diagnosis of the first hidden case that ``fn`` fails for ``student``, or None."""
-    ex = graders.get(name)
-    for case in ex.cases(seeded_rng(student, name)):
-        try:
-            judge_record(ex, case, run_case(ex, fn, case))
-        except Wrong as e:
-            return str(e)
-    return None
-
-
-def _ns_with_mistake(student):
-    m = next(m for m in mistakes(AID) if m.student == student)
-    return namespace(AID, {m.cell: m.apply(source_notebook(AID))}), m
-
-
 @pytest.mark.parametrize("student, name", [("chen", "minibatches"), ("ivo", "minibatches"),
                                            ("ben", "minibatches"), ("gus", "train"),
                                            ("jun", "train")])
 def test_hidden_cases_catch_the_mistake_for_every_student(student, name):
-    ns, m = _ns_with_mistake(student)
-    missed = [s for s in STUDENTS if (msg := _fails_on_hidden(name, ns[name], s)) is None
+    ns, m = with_mistake(AID, student)
+    missed = [s for s in STUDENTS if (msg := hidden_failure(name, ns[name], s)) is None
               or m.diagnosis.lower() not in msg.lower()]
     assert not missed, f"{student}'s mistake ({m.why}) is not caught and named on the hidden cases of {missed}"
 
@@ -73,7 +57,7 @@ def test_velocities_reset_every_epoch_fail_for_every_student():
 '''
     fn = define(AID, source, "train")
     for s in STUDENTS:
-        msg = _fails_on_hidden("train", fn, s)
+        msg = hidden_failure("train", fn, s)
         assert msg and "reset" in msg, f"{s}: {msg}"
 
 
@@ -116,7 +100,7 @@ def test_two_students_get_different_cases():
 def test_train_with_pieces_in_a_helper_sees_the_references():
     """The student's own minibatches is broken; their train calls it from a helper. The train
     checker installs nnlib's pieces in the notebook's globals, so the helper sees them too."""
-    ns, _ = _ns_with_mistake("chen")  # chen's minibatches drops the last batch
+    ns, _ = with_mistake(AID, "chen")  # chen's minibatches drops the last batch
     exec(compile('''def _epoch(net, X, y, batch_size, rng, state, lr, mu, wd):
     for idx in minibatches(X.shape[0], batch_size, rng):
         g = net.backward(net.forward(X[idx]), y[idx])
