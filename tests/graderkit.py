@@ -108,3 +108,13 @@ def with_mistake(aid: str, student: str):
     """``(namespace, mistake)``: notebook ``aid``'s solution with ``student``'s sample mistake."""
     m = next(m for m in mistakes(aid) if m.student == student)
     return namespace(aid, {m.cell: m.apply(source_notebook(aid))}), m
+
+
+def wrong_answer(name: str, named: str) -> str:
+    """The source of the wrong answer to ``name`` in ``tests/answers`` whose diagnosis must
+    contain ``named`` (so topic tests use the written answers instead of copies)."""
+    for mod in answer_modules():
+        for exercise, source, expected in mod.WRONG:
+            if exercise == name and expected == named:
+                return source
+    raise LookupError(f"no wrong answer to {name} named {named!r} in tests/answers")

@@ -13,7 +13,8 @@
 from __future__ import annotations
 
 import pytest
-from graderkit import (define, hidden_failure, mistakes, namespace, source_notebook, verdict, with_mistake)
+from graderkit import (define, hidden_failure, mistakes, namespace, source_notebook, verdict,
+                       with_mistake, wrong_answer)
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
@@ -93,17 +94,7 @@ def test_ignoring_eps_fails_for_every_student(name):
         assert message and "eps is ignored" in message, (student, message)
 
 
-ABSOLUTE = '''def gradient_check(W, b, X, T, backward_fn=None, eps=1e-6):
-    backward_fn = backward_fn or backward
-    dW, db = backward_fn(W, b, *forward_pass(W, b, X), T)
-    out = {}
-    for l in range(1, len(W)):
-        nW = numerical_gradient(lambda W_l: error(W[:l] + [W_l] + W[l + 1:], b, X, T), W[l], eps)
-        nb = numerical_gradient(lambda b_l: error(W, b[:l] + [b_l] + b[l + 1:], X, T), b[l], eps)
-        out[f"W[{l}]"] = float(np.max(np.abs(dW[l] - nW)))
-        out[f"b[{l}]"] = float(np.max(np.abs(db[l] - nb)))
-    return out
-'''
+ABSOLUTE = wrong_answer("gradient_check", "absolute error")
 
 
 def test_absolute_error_fails_for_every_student_on_large_and_tiny_gradients():

@@ -21,7 +21,7 @@ import time
 import nbformat
 import numpy as np
 import pytest
-from graderkit import SOLUTIONS, define, hidden_failure, namespace, with_mistake
+from graderkit import SOLUTIONS, define, hidden_failure, namespace, with_mistake, wrong_answer
 
 from nnlib import graders
 from nnlib.checks import seeded_rng
@@ -44,17 +44,7 @@ def test_hidden_cases_catch_the_mistake_for_every_student(student, name):
 
 
 def test_velocities_reset_every_epoch_fail_for_every_student():
-    source = '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng):
-    history = []
-    for epoch in range(epochs):
-        vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
-        vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
-        for idx in minibatches(X.shape[0], batch_size, rng):
-            grads = net.backward(net.forward(X[idx]), y[idx])
-            sgd_step(net.W, net.b, grads.dW, grads.db, vW, vb, learning_rate, momentum, weight_decay)
-        history.append(net.error(X, y))
-    return history
-'''
+    source = wrong_answer("train", "reset at the start of every epoch")
     fn = define(AID, source, "train")
     for s in STUDENTS:
         msg = hidden_failure("train", fn, s)
