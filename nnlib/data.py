@@ -103,16 +103,6 @@ class Digits:
     mean: np.ndarray
     std: np.ndarray
 
-    @property
-    def y_train(self):
-        """Old name of :attr:`t_train`."""
-        return self.t_train
-
-    @property
-    def y_test(self):
-        """Old name of :attr:`t_test`."""
-        return self.t_test
-
 
 def digits(test_size=0.2, seed=0):
     """The 1,797 8x8 handwritten digits bundled with scikit-learn (UCI ML digits), no download.

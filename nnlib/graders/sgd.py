@@ -913,7 +913,7 @@ class TrainDigits(Exercise):
     @staticmethod
     def _case(seed, label):
         d = _digits()
-        return Case(f"{label}, seed {seed}", (d.X_train.copy(), d.y_train.copy(),
+        return Case(f"{label}, seed {seed}", (d.X_train.copy(), d.t_train.copy(),
                                               np.random.default_rng(seed)), data={"seed": seed})
 
     def fixed_cases(self):
@@ -984,7 +984,7 @@ class TrainDigits(Exercise):
         net.set_params(list(net_ev["W"]), list(net_ev["b"]))
         d = _digits()
         with quiet():
-            accuracy = net.accuracy(d.X_test, d.y_test)
+            accuracy = net.accuracy(d.X_test, d.t_test)
         if accuracy >= MIN_ACCURACY:
             return f"test accuracy {accuracy:.3f} after {steps} steps"
         raise Wrong(f"test accuracy {accuracy:.3f}, needs at least {MIN_ACCURACY}. "
