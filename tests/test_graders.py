@@ -1,12 +1,20 @@
-"""The graders of the real assignments, proven on the sample class.
+"""The graders of the real assignments, proven end to end on the sample class.
 
-For every ``solutions/<id>/`` and every mistake in ``course/sample/mistakes/<id>.toml``
-present when pytest runs: the sample class (``course.sample_class``) is assembled
-and graded ONCE (session fixture, all cores) in a temporary copy of the course, then
+The proof is a pyramid. Its base, ``tests/test_graders_unit.py``, judges EVERY sample mistake
+(and many more wrong answers) in-process against its checker, in seconds. This module is its
+top: for every ``solutions/<id>/`` present when pytest runs, a sample class is assembled and
+graded with ``course grade``'s machinery (sandboxed kernels, the judge, nbgrader's scoring) in a
+temporary copy of the course, once per assignment and only for the assignments selected, then
 
 - ``reference`` gets full marks on every automatically graded test cell;
 - ``blank`` gets zero and grading it does not fail;
-- each mistake loses points on every cell in its ``breaks`` and only there.
+- each mistake graded loses points on every cell in its ``breaks`` and only there;
+- every cheat of ``course/sample/cheats.toml`` is flagged.
+
+Which mistakes are graded end to end: by default, for each graded test cell, the first
+mistake of ``course/sample/mistakes/<id>.toml`` that breaks a cell not yet covered, so every
+test cell is shown losing points through the whole pipeline; ``NNCOURSE_SAMPLE=all`` grades
+every mistake (what ``course demo`` does).
 """
 from __future__ import annotations
 
@@ -38,49 +46,84 @@ if not IDS:
 pytestmark = pytest.mark.slow
 
 
+FULL = os.environ.get("NNCOURSE_SAMPLE", "").strip().lower() == "all"
+
+
+def _raw_mistakes(aid):
+    """The [[mistake]] entries of ``aid``'s mistakes file, read raw (validation happens in the
+    fixture, so one bad file fails only its own tests)."""
+    path = REPO / "course" / "sample" / "mistakes" / f"{aid}.toml"
+    if not path.is_file():
+        return []
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8")).get("mistake", [])
+    except tomllib.TOMLDecodeError:
+        return [{"student": "<unreadable file>"}]
+
+
+def end_to_end_students(entries):
+    """Students whose mistakes are graded end to end: all (``NNCOURSE_SAMPLE=all``), or a
+    greedy cover of the test cells (in file order, each mistake that breaks a cell no earlier
+    chosen mistake breaks)."""
+    chosen, covered = [], set()
+    for n, e in enumerate(entries, 1):
+        student = str(e.get("student", f"<mistake #{n}>"))
+        breaks = set(e.get("breaks", ())) if isinstance(e.get("breaks"), list) else set()
+        if FULL or not breaks or breaks - covered:
+            chosen.append(student)
+            covered |= breaks
+    return chosen
+
+
 def _mistake_params():
-    """(assignment, student) for every [[mistake]] of every mistakes file, read raw
-    (validation happens in the fixture, so one bad file fails only its own tests)."""
-    params = []
-    for aid in IDS:
-        path = REPO / "course" / "sample" / "mistakes" / f"{aid}.toml"
-        if not path.is_file():
-            continue
-        try:
-            entries = tomllib.loads(path.read_text(encoding="utf-8")).get("mistake", [])
-        except tomllib.TOMLDecodeError:
-            entries = [{"student": "<unreadable file>"}]
-        for n, e in enumerate(entries, 1):
-            student = str(e.get("student", f"<mistake #{n}>"))
-            params.append(pytest.param(aid, student, id=f"{aid}-{student}"))
-    return params
+    """(assignment, student) for every mistake graded end to end."""
+    return [pytest.param(aid, student, id=f"{aid}-{student}")
+            for aid in IDS for student in end_to_end_students(_raw_mistakes(aid))]
+
+
+class SampleGrades:
+    """The sample class of each assignment, graded on first use (so ``-k 04-backprop``
+    grades only 04) in one temporary copy of the course."""
+
+    def __init__(self, root):
+        self.root, self._results = root, {}
+        shutil.copytree(REPO / "solutions", root / "solutions")
+        if (REPO / "course" / "sample").is_dir():
+            shutil.copytree(REPO / "course" / "sample", root / "course" / "sample")
+        build(root)
+
+    def __getitem__(self, aid):
+        """``(outcomes by student, roster or CourseError)`` of assignment ``aid``."""
+        if aid not in self._results:
+            subs = self.root / "sample-submissions" / aid
+            try:
+                roster = assemble(self.root, subs, [aid])
+            except CourseError as e:
+                self._results[aid] = ({}, e)
+                return self._results[aid]
+            keep = set(end_to_end_students(_raw_mistakes(aid)))
+            for student, work in roster.items():
+                if work.get(aid) is not None and student not in keep:
+                    shutil.rmtree(subs / student)
+            outcomes = grade(self.root, aid, subs, jobs=os.cpu_count() or 1, progress=False)
+            self._results[aid] = ({o.student: o for o in outcomes}, roster)
+        return self._results[aid]
+
+    def all(self):
+        """Grade every assignment (for the class-wide checks); returns the course root."""
+        for aid in IDS:
+            self[aid]
+        return self.root
 
 
 @pytest.fixture(scope="session")
 def sample_grades(tmp_path_factory):
-    """``{assignment: (outcomes by student, roster or CourseError)}`` for a temporary
-    copy of the course (solutions + mistakes), graded with ``course grade`` machinery."""
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(REPO / "solutions", root / "solutions")
-    if (REPO / "course" / "sample").is_dir():
-        shutil.copytree(REPO / "course" / "sample", root / "course" / "sample")
-    build(root)
-    results = {}
-    for aid in IDS:
-        subs = root / "sample-submissions" / aid
-        try:
-            roster = assemble(root, subs, [aid])
-        except CourseError as e:
-            results[aid] = ({}, e)
-            continue
-        outcomes = grade(root, aid, subs, jobs=os.cpu_count() or 1, progress=False)
-        results[aid] = ({o.student: o for o in outcomes}, roster)
-    return root, results
+    return SampleGrades(tmp_path_factory.mktemp("course"))
 
 
 def _get(sample_grades, aid, student):
-    root, results = sample_grades
-    outcomes, roster = results[aid]
+    root = sample_grades.root
+    outcomes, roster = sample_grades[aid]
     if isinstance(roster, CourseError):
         pytest.fail(f"{aid}: sample class could not be assembled: {roster}")
     assert student in outcomes, f"{aid}: no graded submission for {student!r}"
@@ -151,7 +194,7 @@ def test_sample_cheats_are_flagged_in_grades_csv(sample_grades):
     from course.nbgrader_config import DATA
     from course.sample_class import load_cheats
 
-    root, _ = sample_grades
+    root = sample_grades.all()
     rows = {(r["student"], r["assignment"]): r for r in read_grades(root / DATA / "grades.csv")}
     cheats = load_cheats(root)
     assert cheats
@@ -177,7 +220,7 @@ def test_class_report_shows_histograms_mistake_counts_and_flags(sample_grades):
     from course.nbgrader_config import DATA
     from course.report import collect, write_report
 
-    root, _ = sample_grades
+    root = sample_grades.all()
     index, summary = write_report(collect(root / DATA), root / DATA / "report")
 
     class Page(HTMLParser):
