@@ -375,7 +375,17 @@ def test_explorer_widget_is_live_and_a_slider_redraws_the_figure(solution_runs, 
             "return !!i && i.getAttribute('src') !== old; }",
             arg=[WIDGET_IMG, before], timeout=30_000, polling=250)
         assert readout.inner_text() != start
-        img.scroll_into_view_if_needed()
+        # the fifteen key presses redraw the figure several times: wait (bounded) until the
+        # image stops changing before the screenshot
+        last, deadline = None, time.monotonic() + 20
+        while time.monotonic() < deadline:
+            src = page.evaluate("(sel) => { const i = document.querySelector(sel); "
+                                "return i ? i.getAttribute('src') : null; }", WIDGET_IMG)
+            if src is not None and src == last:
+                break
+            last = src
+            time.sleep(0.5)
+        sliders.first.scroll_into_view_if_needed()
         shot(page, "widget-01-after-moving-u1")
     finally:
         page.close()
