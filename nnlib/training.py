@@ -141,13 +141,16 @@ class History:
 
 
 def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weight_decay=0.0,
-        warmup_steps=0, rng=None, validation=None, progress=False):
+        warmup_steps=0, rng=None, validation=None, progress=False, optimizer=None):
     """Train ``net`` in place by mini-batch SGD and return its :class:`History`.
 
     ``X``: ``(N, n_0)``; ``T``: targets as for ``net.loss`` (``(N, K)``, or class ids ``(N,)``).
     Each epoch visits every example once in a new order drawn from ``rng`` (required), in batches
     of ``batch_size`` (last one partial). ``validation``: optional ``(X_val, T_val)``.
-    ``progress``: show a tqdm progress bar over epochs.
+    ``progress``: show a tqdm progress bar over epochs. ``optimizer``: an object with
+    ``step(net, grads)``, ``steps`` and ``current_learning_rate()`` such as
+    :class:`nnlib.optim.Adam` or :class:`nnlib.optim.RMSprop`; when given, it replaces the SGD
+    built from ``learning_rate``, ``momentum``, ``weight_decay`` and ``warmup_steps``.
 
     Raises :class:`TrainingDiverged` (naming the epoch, step and learning rate) as soon as the
     batch error becomes NaN or infinite, and ``ValueError`` for mismatched X and T.
@@ -159,8 +162,8 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
     T = net.loss.targets(T, (X.shape[0], net.sizes[-1]), layer=net.L)  # checked once, float (N, K)
     if validation is not None:
         X_val, T_val = validation
-    opt = SGD(warmup(learning_rate, warmup_steps) if warmup_steps else learning_rate,
-              momentum, weight_decay)
+    opt = optimizer if optimizer is not None else SGD(
+        warmup(learning_rate, warmup_steps) if warmup_steps else learning_rate, momentum, weight_decay)
     classify = net.loss.error.targets != "real"
     history = History()
     bar = None
