@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rmsprop_step", "adam_step", "RMSprop", "Adam"]
+__all__ = ["max_stable_learning_rate", "rmsprop_step", "adam_step", "RMSprop", "Adam"]
 
 
 def _check(name, value, low, high=None, low_open=False):
@@ -31,6 +31,32 @@ def _check(name, value, low, high=None, low_open=False):
 
 def _zeros_like(params):
     return [None] + [np.zeros_like(p, dtype=float) for p in params[1:]]
+
+
+def max_stable_learning_rate(H):
+    """The largest learning rate for which gradient descent on ``E(w) = 1/2 w^T H w`` converges.
+
+    One step is ``w <- (I - eta H) w``: along the eigenvector of eigenvalue ``lambda`` the
+    coordinate is multiplied by ``1 - eta lambda``, which shrinks for every direction exactly
+    when ``0 < eta < 2 / lambda_max`` (Goodfellow et al., *Deep Learning*, sec. 4.3.1; LeCun et
+    al. 1998, "Efficient BackProp", sec. 5). Near a minimum, ``H`` is the Hessian of E.
+
+    Args:
+        H: ``(D, D)`` symmetric positive definite matrix.
+
+    Returns:
+        ``2 / lambda_max(H)`` as a float.
+
+    Raises:
+        ValueError: ``H`` is not square and symmetric, or not positive definite.
+    """
+    H = np.asarray(H, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.allclose(H, H.T):
+        raise ValueError(f"H must be a symmetric (D, D) matrix, got shape {H.shape}")
+    lam = np.linalg.eigvalsh(H)
+    if lam[0] <= 0:
+        raise ValueError(f"H must be positive definite; its smallest eigenvalue is {lam[0]:g}")
+    return float(2.0 / lam[-1])
 
 
 def rmsprop_step(W, b, dW, db, sW, sb, learning_rate, rho=0.9, eps=1e-8, weight_decay=0.0):

@@ -156,3 +156,22 @@ def test_fit_trains_the_digits_with_an_adaptive_optimizer(make):
     h = nnlib.fit(net, d.X_train, d.t_train, epochs=3, batch_size=64, rng=0, optimizer=opt)
     assert opt.steps == 3 * math.ceil(len(d.X_train) / 64)
     assert h.loss[-1] < h.loss[0] < math.log(10) and net.accuracy(d.X_test, d.t_test) > 0.85
+
+
+def test_max_stable_learning_rate_is_where_gradient_descent_stops_converging():
+    rng = np.random.default_rng(3)
+    q, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    H = (q * np.array([0.5, 4.0, 80.0])) @ q.T
+    eta = optim.max_stable_learning_rate(H)
+    assert eta == pytest.approx(2 / 80.0)
+
+    def final_norm(lr, steps=400):
+        w = np.ones(3)
+        for _ in range(steps):
+            w = w - lr * H @ w
+        return np.linalg.norm(w)
+    assert final_norm(0.98 * eta) < 1e-2 and final_norm(1.02 * eta) > 1e2
+    with pytest.raises(ValueError, match="positive definite"):
+        optim.max_stable_learning_rate(-H)
+    with pytest.raises(ValueError, match="symmetric"):
+        optim.max_stable_learning_rate(np.ones((2, 3)))

@@ -13,7 +13,7 @@ from .base import Exercise
 __all__ = ["TOPICS", "register", "get", "for_test_cell", "exercises", "UnknownExercise"]
 
 # one module per notebook, in the order of the course
-TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "initialization", "sgd")
+TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "initialization", "sgd", "optimizers")
 
 _BY_NAME: dict[str, Exercise] = {}
 _loaded = False
