@@ -12,8 +12,8 @@ from .base import Exercise
 
 __all__ = ["TOPICS", "register", "get", "for_test_cell", "exercises", "UnknownExercise"]
 
-# one module per notebook, in the order of the course
-TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "initialization", "sgd", "optimizers")
+# one module per notebook (05 has two: its output deltas and its activation zoo), in the order of the course
+TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "zoo", "initialization", "sgd", "optimizers")
 
 _BY_NAME: dict[str, Exercise] = {}
 _loaded = False
