@@ -24,18 +24,56 @@ mean instead of the sum; an overflow to inf (the naive formula); the labels t no
 per-example losses (shape (N,)) instead of their sum; the term max(-m, 0) of the softplus
 identity left out; the exponent clipped (at 30, 50, 100, 500, 700, 709 or 710); calling
 nnlib's softplus or Loss.
+
+``bump(x, left, right, height, steepness)``: ``height * (sigmoid(s (x - left)) - sigmoid(s (x -
+right)))``, shape (N,), compared with ``nnlib.approx.bump`` (a 1-2-1 sigmoid network run by
+``nnlib.network.forward``). Cases: visible, x = (-1, 0, 0.5, 1, 2) with the bump (0, 1), height 2,
+steepness 10, and a negative height on a grid; hidden, five: every argument varied (heights of
+both signs never 1, steepness never 1, edges of both signs), a batch of one, a steepness of
+1000 (where a naive exp overflows; the values are still finite), inputs on both sides of and
+inside the bump. Named mistakes: the steps subtracted the wrong way round; the steepness not
+multiplying the shift (``sigmoid(s x - left)``); the height missing; the steepness missing in
+one step; a product of a rising and a falling step instead of a difference; tanh instead of
+the sigmoid; the edges with the wrong sign; calling nnlib's ``approx.bump`` (or the networks of
+``nnlib.approx``).
+
+Each exercise also has its reference in the notebook's signature (``reference_<name>``), for
+the fallbacks of the demo cells (``nnlib.notebook.yours_or_reference``); never for grading.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .. import checks, losses, network
-from ..activations import get_activation
+from .. import approx, checks, losses, network
+from ..activations import get_activation, sigmoid
 from .base import Case, Exercise, Wrong
 from .common import ACTIVATIONS, scaled_rows, size_other_than
 from .registry import register
 
 ASSIGNMENT = "01-adaptive-basis"
+
+__all__ = ["reference_phi", "reference_model_output", "reference_logistic_loss", "reference_bump"]
+
+
+def reference_phi(X, U, a, h):
+    """``h(X U^T + a)``, (N, M), for X (N, D), U (M, D), a (M,); nnlib's dense layer."""
+    return network.dense(X, U, a, h)[1]
+
+
+def reference_model_output(Phi, w):
+    """``Phi w``, (N,), for Phi (N, M) and w (M,): a dense layer with one linear output unit."""
+    w = np.asarray(w, dtype=float)
+    return network.dense(Phi, w.reshape(1, -1), np.zeros(1), "identity")[0][:, 0]
+
+
+def reference_logistic_loss(f, t):
+    """``sum_i log(1 + exp(-t_i f_i))`` (a float; the SUM over the N examples), stable."""
+    return float(np.sum(losses.softplus(-np.asarray(t, float) * np.asarray(f, float))))
+
+
+def reference_bump(x, left, right, height, steepness):
+    """``height * (sigmoid(s (x - left)) - sigmoid(s (x - right)))``, (N,), for x (N,)."""
+    return approx.bump(x, left, right, height, steepness)
 
 
 @register
@@ -228,3 +266,68 @@ class LogisticLoss(Exercise):
                       "lecture's L")
         wrong = {k: v for k, v in wrong.items() if abs(v - expected) > 1e-6 * abs(expected)}
         checks.check_scalar(got, expected, name, batch_size=N, wrong=wrong)
+
+
+# ------------------------------------------------------------------------------------ bump
+@register
+class Bump(Exercise):
+    name = "bump"
+    assignment = ASSIGNMENT
+    references = (approx.bump, approx.bump_network, approx.staircase_network)
+
+    def fixed_cases(self):
+        return [Case("x = (-1, 0, 0.5, 1, 2), bump (0, 1), height 2, steepness 10",
+                     (np.array([-1.0, 0.0, 0.5, 1.0, 2.0]), 0.0, 1.0, 2.0, 10.0)),
+                Case("x on [-2, 3], bump (-0.5, 1.5), height -0.75, steepness 4",
+                     (np.linspace(-2.0, 3.0, 11), -0.5, 1.5, -0.75, 4.0))]
+
+    def cases(self, rng):
+        out = []
+        for k in range(5):
+            N = 1 if k == 3 else int(rng.integers(4, 30))
+            left = float(rng.uniform(-2.0, 1.0))
+            right = left + float(rng.uniform(0.3, 2.0))
+            height = float(rng.choice([-1.0, 1.0]) * rng.uniform(1.5, 4.0))
+            steepness = 1000.0 if k == 2 else float(rng.uniform(2.0, 30.0))
+            width = right - left
+            if k == 3:      # a batch of one, inside the bump near an edge
+                x = np.array([left + float(rng.uniform(0.05, 0.3)) * width])
+            else:           # on both sides of the bump and inside it, unsorted
+                x = rng.uniform(left - width, right + width, size=N)
+                x[:3] = [left - 0.5 * width, 0.5 * (left + right), right + 0.5 * width][:N]
+            what = ("a batch of one" if k == 3 else
+                    "steepness 1000, a naive exp overflows" if k == 2 else f"N={N}")
+            out.append(Case(f"{what}: bump ({left:.2f}, {right:.2f}), height {height:.2f}, "
+                            f"steepness {steepness:g}", (x, left, right, height, steepness)))
+        return out
+
+    def judge(self, case, output):
+        x, left, right, height, s = case.args
+        expected = approx.bump(x, left, right, height, s)
+        up, down = sigmoid(s * (x - left)), sigmoid(s * (x - right))
+        shift = ("the steepness does not multiply the shift: sigmoid(s x - edge) puts the step at "
+                 "x = edge / s; write sigmoid(s (x - edge))")
+        with np.errstate(over="ignore"):
+            wrong = {
+                f"{shift} (in the rising step)": height * (sigmoid(s * x - left) - down),
+                f"{shift} (in the falling step)": height * (up - sigmoid(s * x - right)),
+                "the steps are subtracted the wrong way round: the step at `right` minus the step "
+                "at `left` gives a bump of height -height": -expected,
+                f"{shift} (in both steps)":
+                    height * (sigmoid(s * x - left) - sigmoid(s * x - right)),
+                "the edges with the wrong sign: sigmoid(s (x + left)) steps up at x = -left":
+                    height * (sigmoid(s * (x + left)) - sigmoid(s * (x + right))),
+                "the height is missing: the two steps give a bump of height 1":
+                    expected / height,
+                "the steepness is missing in the falling step sigmoid(x - right)":
+                    height * (sigmoid(s * (x - left)) - sigmoid(x - right)),
+                "the steepness is missing in the rising step sigmoid(x - left)":
+                    height * (sigmoid(x - left) - sigmoid(s * (x - right))),
+                "a product of a rising and a falling step, sigmoid(...) (1 - sigmoid(...)), instead "
+                "of their difference":
+                    height * sigmoid(s * (x - left)) * (1.0 - sigmoid(s * (x - right))),
+                "tanh instead of the logistic sigmoid (tanh steps go from -1 to 1)":
+                    height * (np.tanh(s * (x - left)) - np.tanh(s * (x - right))),
+            }
+        checks.check_array(output, expected, f"bump(x, {left:.3g}, {right:.3g}, {height:.3g}, "
+                           f"{s:g}) for N={len(x)}", wrong=wrong)

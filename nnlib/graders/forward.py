@@ -52,6 +52,9 @@ place of the notebook's ``dense`` (``upstream``), so a mistake in ``dense`` cost
   1..6 with a bottleneck of width 1. Named: the layers multiplied in the wrong order; the
   biases summed without passing through the later layers; only the last bias; W_eff transposed
   (by shape); the ValueError of a product in the wrong order; calling nnlib.
+
+``reference_forward``, ``reference_two_layer``, ``reference_collapse``: the references in the
+notebook's signatures, for the fallbacks of its demo cells only (never for grading).
 """
 from __future__ import annotations
 
@@ -63,7 +66,8 @@ from .base import Case, Exercise, Wrong
 from .common import expect_sequence, size_other_than
 from .registry import register
 
-__all__ = ["reference_dense", "spread_rows", "HIDDEN", "OUTPUT_UNITS"]
+__all__ = ["reference_dense", "reference_forward", "reference_two_layer", "reference_collapse",
+           "spread_rows", "HIDDEN", "OUTPUT_UNITS"]
 
 ASSIGNMENT = "03-forward-pass"
 
@@ -90,6 +94,29 @@ def reference_dense(A_prev, W, b, h):
                          f"fit: expected A_prev (N, n_prev), W (n, n_prev), b (n,)")
     Z = A_prev @ W.T + b
     return Z, h(Z)
+
+
+def reference_forward(X, W, b, hidden, output):
+    """The reference of exercise ``forward`` in the notebook's signature (for the demo cells'
+    fallbacks): ``(z, a)``, lists of length L + 1 with ``z[0] = None``, ``a[0] = X`` and
+    ``z[l]``, ``a[l]`` of shape (N, n_l); ``hidden``: elementwise function of layers 1..L-1,
+    ``output``: the output unit applied to ``z[L]`` (N, n_L). Raises ``ValueError`` naming the
+    layer on shapes that do not chain."""
+    fp = network.forward(X, W, b, hidden, "sse")          # identity output: a[L] = z[L]
+    return list(fp.z), list(fp.a[:-1]) + [output(fp.z[-1])]
+
+
+def reference_two_layer(x, W1, b1, W2, b2, h, sigma):
+    """The reference of exercise ``two_layer``: ``y`` (K,) for one example ``x`` (D,)."""
+    return _chain(x, [W1, W2], [b1, b2], [h, sigma])
+
+
+def reference_collapse(W, b):
+    """The reference of exercise ``collapse``: ``(W_eff, b_eff)`` of shapes (n_L, n_0) and
+    (n_L,), read off nnlib's forward pass with identity units."""
+    n0 = W[1].shape[1]
+    b_eff = network.forward(np.zeros((1, n0)), W, b, "identity", "sse").y[0]
+    return (network.forward(np.eye(n0), W, b, "identity", "sse").y - b_eff).T, b_eff
 
 
 def _close(got, alternative, rtol=1e-6) -> bool:

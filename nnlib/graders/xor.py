@@ -41,6 +41,9 @@ fraction; the learning rate, the number of epochs, tol or the number of hidden u
 (or fit's default learning rate 0.1); one generator shared by all seeds; an answer that
 changes between two calls; otherwise the seeds whose outcome differs, with nnlib's final
 error.
+
+``reference_linear_accuracy``, ``reference_xor_network``, ``reference_success_rate``: the
+references in the notebook's signatures, for the fallbacks of its demo cells only.
 """
 from __future__ import annotations
 
@@ -54,7 +57,8 @@ from .registry import register
 
 ASSIGNMENT = "02-xor"
 
-__all__ = ["LinearAccuracy", "XorNetwork", "SuccessRate"]
+__all__ = ["LinearAccuracy", "XorNetwork", "SuccessRate", "reference_linear_accuracy",
+           "reference_xor_network", "reference_success_rate"]
 
 
 def _close(a: float, b: float) -> bool:
@@ -71,6 +75,32 @@ def _number(value, what: str) -> float:
     if isinstance(value, np.ndarray):
         raise Wrong(f"{what}: expected a single number, got an array of shape {value.shape}.")
     raise Wrong(f"{what}: expected a single number (a float), got {type(value).__name__}.")
+
+
+# ------------------------------------------------------------------------------------------
+# The references in the notebook's signatures, for the demo cells' fallbacks
+# (``nnlib.notebook.yours_or_reference``); never used for grading.
+# ------------------------------------------------------------------------------------------
+
+def reference_linear_accuracy(w, b, X, t):
+    """The fraction (a float) of the N rows of X (N, D) whose class [X w + b > 0] equals t (N,)."""
+    return float(np.mean(_reference_predictions(np.asarray(w, float), b, np.asarray(X, float))
+                         == np.asarray(t)))
+
+
+def reference_xor_network():
+    """``(W, b, "sigmoid")`` of a 2-2-1 network computing XOR with a margin: the hidden units
+    are OR and AND of the inputs as steep sigmoids, the output is "OR and not AND"."""
+    W = [None, np.full((2, 2), 20.0), np.array([[20.0, -20.0]])]
+    b = [None, np.array([-10.0, -30.0]), np.array([-10.0])]
+    return W, b, "sigmoid"
+
+
+def reference_success_rate(hidden_units, seeds, epochs=100, learning_rate=3.0, tol=0.1):
+    """The fraction of ``seeds`` whose 2-hidden_units-1 tanh network ends with E < tol."""
+    seeds = list(seeds)
+    final = _final_errors(hidden_units, seeds, epochs, learning_rate)[:, -1]
+    return float(np.mean(final < tol))
 
 
 # ------------------------------------------------------------------------------------------

@@ -61,6 +61,30 @@ def logistic_loss(f, t):
     return total
 ''',
     ],
+    "bump": [
+        '''def bump(x, left, right, height, steepness):
+    def sigma(z):                     # a stable logistic sigmoid written by hand
+        out = np.empty_like(z)
+        pos = z >= 0
+        out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+        ez = np.exp(z[~pos])
+        out[~pos] = ez / (1.0 + ez)
+        return out
+    return height * (sigma(steepness * (x - left)) - sigma(steepness * (x - right)))
+''',
+        '''def bump(x, left, right, height, steepness):
+    # the difference of two sigmoids as a tanh: (tanh(u/2) - tanh(v/2)) / 2
+    u, v = steepness * (x - left), steepness * (x - right)
+    return 0.5 * height * (np.tanh(u / 2) - np.tanh(v / 2))
+''',
+        '''def bump(x, left, right, height, steepness):
+    out = np.zeros(len(x))
+    for n in range(len(x)):
+        for edge, sign in ((left, 1.0), (right, -1.0)):
+            out[n] += sign * height * float(nnlib.sigmoid(np.array([steepness * (x[n] - edge)]))[0])
+    return out
+''',
+    ],
 }
 
 WRONG = [
@@ -108,4 +132,19 @@ WRONG = [
     t01 = (t + 1) / 2
     return float(-np.sum(t01 * np.log(y) + (1 - t01) * np.log(1 - y)))
 ''', "infinite"),
+    ("bump", '''def bump(x, left, right, height, steepness):
+    return height * (np.tanh(steepness * (x - left)) - np.tanh(steepness * (x - right)))
+''', "tanh instead of the logistic sigmoid"),
+    ("bump", '''def bump(x, left, right, height, steepness):
+    return height * (nnlib.sigmoid(steepness * (x + left)) - nnlib.sigmoid(steepness * (x + right)))
+''', "edges with the wrong sign"),
+    ("bump", '''def bump(x, left, right, height, steepness):
+    return height * (nnlib.sigmoid(x - left) - nnlib.sigmoid(steepness * (x - right)))
+''', "missing in the rising step"),
+    ("bump", '''def bump(x, left, right, height, steepness):
+    return height * nnlib.sigmoid(steepness * (x - left))
+''', "bump"),
+    ("bump", '''def bump(x, left, right, height, steepness):
+    return nnlib.approx.bump(x, left, right, height, steepness)
+''', "reference"),
 ]

@@ -1,0 +1,89 @@
+"""Notebooks 01-03 run top to bottom for a student who has written nothing yet.
+
+Every code cell except the test cells runs, in order, with every solution cell blanked as in
+the release (``raise NotImplementedError()`` between the solution markers): each demo cell that
+uses an exercise must fall back to nnlib's reference with the banner instead of stopping. The
+run uses the demo sizes of a graded run (``NBGRADER_EXECUTION=autograde``), and the references
+the fallbacks use agree with the solutions.
+"""
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+from graderkit import namespace, source_notebook
+
+from course.submission import nbgrader_meta
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+SOLUTION = re.compile(r"^(\s*)### BEGIN SOLUTION\n.*?^\s*### END SOLUTION$", re.S | re.M)
+
+# the exercises whose functions the demo cells of each notebook use
+USED_BY_DEMOS = {"01-adaptive-basis": ["phi", "model_output", "logistic_loss", "bump"],
+                 "02-xor": ["linear_accuracy", "xor_network", "success_rate"],
+                 "03-forward-pass": ["forward", "two_layer", "collapse"]}
+
+
+def blank(source: str) -> str:
+    return SOLUTION.sub(lambda m: f"{m.group(1)}raise NotImplementedError()", source)
+
+
+@pytest.mark.parametrize("aid", sorted(USED_BY_DEMOS))
+def test_demo_cells_fall_back_to_the_reference_when_nothing_is_written(aid, capsys, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    monkeypatch.setattr(plt, "show", lambda *a, **k: plt.close("all"))
+    ns: dict = {"__name__": "blank_student"}
+    nb = source_notebook(aid)
+    try:
+        for cell in nb.cells:
+            meta = nbgrader_meta(cell)
+            if cell.cell_type != "code" or meta.get("grade"):
+                continue
+            source = blank(cell.source) if meta.get("solution") else cell.source
+            source = "\n".join(l for l in source.split("\n") if not l.lstrip().startswith("%"))
+            exec(compile(source, f"<{aid} cell>", "exec"), ns)
+    finally:
+        plt.close("all")
+    out = capsys.readouterr().out
+    for name in USED_BY_DEMOS[aid]:
+        assert f"your <code>{name}</code> is not written yet" in out or \
+            f"your {name} is not written yet" in out.replace("<code>", "").replace("</code>", ""), \
+            f"{aid}: no fallback banner for {name}"
+    assert "(graded run: this demo uses" in out or aid == "03-forward-pass"
+
+
+def test_the_references_agree_with_the_solutions():
+    from nnlib.graders import basis, forward, xor
+    rng = np.random.default_rng(0)
+    ns1, ns2, ns3 = (namespace(a) for a in sorted(USED_BY_DEMOS))
+    X, U, a, w = rng.normal(size=(5, 3)), rng.normal(size=(4, 3)), rng.normal(size=4), rng.normal(size=4)
+    np.testing.assert_allclose(basis.reference_phi(X, U, a, np.tanh), ns1["phi"](X, U, a, np.tanh))
+    Phi = ns1["phi"](X, U, a, np.tanh)
+    np.testing.assert_allclose(basis.reference_model_output(Phi, w), ns1["model_output"](Phi, w))
+    f, t = 300 * rng.normal(size=6), rng.choice([-1.0, 1.0], size=6)
+    assert basis.reference_logistic_loss(f, t) == pytest.approx(ns1["logistic_loss"](f, t))
+    x = rng.uniform(-1, 2, size=9)
+    np.testing.assert_allclose(basis.reference_bump(x, 0.2, 0.9, -1.5, 30.0),
+                               ns1["bump"](x, 0.2, 0.9, -1.5, 30.0), atol=1e-12)
+    Xx, tx = rng.normal(size=(7, 2)), rng.integers(0, 2, size=7)
+    assert xor.reference_linear_accuracy(np.array([1.0, -2.0]), 0.3, Xx, tx) == \
+        ns2["linear_accuracy"](np.array([1.0, -2.0]), 0.3, Xx, tx)
+    assert xor.reference_success_rate(2, range(4), epochs=30) == ns2["success_rate"](2, range(4), epochs=30)
+    from nnlib.graders.runner import check
+    check("xor_network", xor.reference_xor_network)
+    W = [None, rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=(2, 4))]
+    b = [None, rng.normal(size=3), rng.normal(size=4), rng.normal(size=2)]
+    Xf = rng.normal(size=(5, 2))
+    mine, ref = ns3["forward"](Xf, W, b, np.tanh, ns3["softmax"]), forward.reference_forward(Xf, W, b, np.tanh, ns3["softmax"])
+    assert mine[0][0] is None and ref[0][0] is None
+    for got, exp in zip(mine[0][1:] + mine[1], ref[0][1:] + ref[1]):
+        np.testing.assert_allclose(got, exp)
+    for got, exp in zip(ns3["collapse"](W, b), forward.reference_collapse(W, b)):
+        np.testing.assert_allclose(got, exp, atol=1e-12)
+    xs = rng.normal(size=2)
+    np.testing.assert_allclose(forward.reference_two_layer(xs, W[1], b[1], W[2], b[2], np.tanh, np.tanh),
+                               ns3["two_layer"](xs, W[1], b[1], W[2], b[2], np.tanh, np.tanh))
