@@ -43,10 +43,37 @@ RIGHT = {
     sech2 = 1 / np.cosh(np.clip(u, -350, 350)) ** 2
     return 0.5 * (1 + np.tanh(u)) + 0.5 * z * sech2 * c * (1 + 0.134145 * z ** 2)
 ''',
+        # the product rule written through h(z) = 0.5 z (1 + tanh u): h/z + 0.5 z tanh'(u) u'
+        '''def gelu_prime(z):
+    z = np.asarray(z, dtype=float)
+    c = np.sqrt(2 / np.pi)
+    t = np.tanh(c * (z + 0.044715 * z * z * z))
+    return 0.5 * (1 + t) * (1 + z * (1 - t) * c * (1 + 3 * 0.044715 * z * z))
+''',
     ],
 }
 
 WRONG = [
+    ("leaky_relu_prime", '''def leaky_relu_prime(z, alpha):
+    return np.where(np.asarray(z) > 0, 1.0, -alpha)
+''', "relative error"),
+    ("leaky_relu_prime", '''def leaky_relu_prime(z, alpha):
+    return np.where(np.asarray(z) < 0, 0.0, 1.0)
+''', "ReLU's derivative"),
+    ("elu_prime", '''def elu_prime(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, alpha * (np.exp(np.minimum(z, 0)) - 1))
+''', "ELU itself"),
+    ("elu_prime", '''def elu_prime(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, np.exp(np.minimum(z, 0)))
+''', "without the factor alpha"),
+    ("gelu_prime", '''def gelu_prime(z):
+    z = np.asarray(z, dtype=float)
+    c = np.sqrt(2 / np.pi)
+    t = np.tanh(c * (z + 0.044715 * z ** 3))
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t ** 2) * c
+''', "du/dz is incomplete"),
     ("leaky_relu_prime", '''def leaky_relu_prime(z, alpha):
     z = np.asarray(z, dtype=float)
     return np.where(z > 0, z, alpha * z)
