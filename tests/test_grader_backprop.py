@@ -200,3 +200,41 @@ def test_timing_demo_is_short_in_a_graded_run_and_says_so(monkeypatch, capsys):
     full = eval(source.split("full_depths = ", 1)[1].split("\n", 1)[0])   # the list the cell starts from
     assert 0 < len(ns["depths"]) < len(full)
     assert out.count("depth ") == len(ns["depths"])     # one line per depth that was timed
+
+
+def test_backward_cases_vary_depth_hidden_activation_and_output_pair():
+    # an answer that ignores h_prime, assumes one depth or one pair must meet cases that catch it
+    from nnlib.graders.backprop import NAME_OF_PRIME
+    ex = graders.get("backward")
+    for student in STUDENTS[:5]:
+        cases = all_cases(ex, student)
+        depths = {len(c.args[0]) - 1 for c in cases}
+        primes = {NAME_OF_PRIME[c.args[5]] for c in cases}
+        pairs = {c.label.split("output ")[1].split(",")[0].split(" (")[0] for c in cases}
+        assert {1, 2, 3, 4} <= depths, depths
+        assert len(primes) == 6, primes               # sigmoid, tanh, relu, leaky_relu, elu, swish
+        assert pairs >= {"identity + MSE", "sigmoid + BCE", "softmax + CE"}, pairs
+        assert any(c.args[4].shape[0] == 1 for c in cases)        # a batch of one
+        assert any(c.args[0][1].shape[0] != c.args[0][1].shape[1] for c in cases)   # non-square
+
+
+def test_backward_with_sigmoid_hard_coded_fails_for_every_student():
+    fn = define(AID, '''def backward(W, b, z, a, T, h_prime):
+    L, N = len(W) - 1, len(T)
+    delta = [None] * (L + 1)
+    delta[L] = (a[L] - T) / N
+    for l in range(L - 1, 0, -1):
+        delta[l] = (delta[l + 1] @ W[l + 1]) * a[l] * (1 - a[l])
+    return ([None] + [delta[l].T @ a[l - 1] for l in range(1, L + 1)],
+            [None] + [delta[l].sum(axis=0) for l in range(1, L + 1)])
+''', "backward")
+    for student in STUDENTS:
+        assert hidden_failure("backward", fn, student), student
+
+
+def test_gradient_check_cases_cover_every_output_pair():
+    from nnlib.graders.backprop import PAIRS
+    ex = graders.get("gradient_check")
+    for student in STUDENTS[:5]:
+        losses_used = {c.args[7] for c in all_cases(ex, student)}
+        assert losses_used == {err for _, err, _ in PAIRS.values()}, student
