@@ -238,3 +238,17 @@ def test_gradient_check_cases_cover_every_output_pair():
     for student in STUDENTS[:5]:
         losses_used = {c.args[7] for c in all_cases(ex, student)}
         assert losses_used == {err for _, err, _ in PAIRS.values()}, student
+
+
+def test_the_old_signature_without_h_prime_is_named():
+    fn = define(AID, '''def backward(W, b, z, a, T):
+    L, N = len(W) - 1, len(T)
+    delta = [None] * (L + 1)
+    delta[L] = (a[L] - T) / N
+    for l in range(L - 1, 0, -1):
+        delta[l] = (delta[l + 1] @ W[l + 1]) * a[l] * (1 - a[l])
+    return ([None] + [delta[l].T @ a[l - 1] for l in range(1, L + 1)],
+            [None] + [delta[l].sum(axis=0) for l in range(1, L + 1)])
+''', "backward")
+    v = verdict("backward", fn)
+    assert not v.passed and "sixth argument" in v.message, v.message

@@ -484,6 +484,10 @@ class Backward(Exercise):
         return out
 
     def explain_error(self, case, error, message):
+        if error == "TypeError" and "positional argument" in message:
+            return (f"backward raised TypeError: {message}. The signature is "
+                    f"backward(W, b, z, a, T, h_prime): h_prime, the derivative of the hidden "
+                    f"activation, is the sixth argument.")
         if error in ("ValueError", "IndexError", "TypeError"):
             W, _, _, a, _, _ = case.args
             N = a[0].shape[0]
