@@ -7,7 +7,11 @@
 - an absolute error in place of the relative one fails for EVERY student, named;
 - the overflowing form of sigma' fails for EVERY student (the extreme case is always drawn);
 - one mistake costs points once: ``gradient_check`` is judged with the reference ``backward``
-  and ``numerical_gradient``, ``backward`` with the reference ``sigmoid_prime``;
+  and ``numerical_gradient``, ``backward`` with the reference ``output_delta``;
+- the hidden cases of ``backward`` vary the depth (1-4), the hidden activation (six of nnlib's)
+  and the output pair (all three canonical ones), with a batch of one and non-square layers, so
+  a hard-coded sigmoid derivative fails for EVERY student; the old signature without
+  ``h_prime`` is named;
 - two students get different cases; the timing demo is short in a graded run and says so.
 """
 from __future__ import annotations
