@@ -1,14 +1,15 @@
 """Checkers of notebook 04-backprop.
 
-The network of the notebook has a logistic sigmoid in every layer (the output included) and the
-error ``E = (1/N) sum_n 1/2 ||y_n - t_n||^2``, the mean over the batch. Expected values come
-from ``nnlib`` at judging time (``nnlib.activations.sigmoid_prime``,
+The network of the notebook has any hidden activation ``h`` (given to ``backward`` by its
+derivative ``h_prime``, a function of the pre-activation) and a canonical output pair: identity +
+mean squared error, sigmoid + binary cross-entropy, softmax + cross-entropy, each with ``E`` the
+mean over the batch, so that ``delta[L] = (y - T) / N`` (Bishop PRML eqs. 5.18, 5.54-5.56).
+Expected values come from ``nnlib`` at judging time (``nnlib.activations``,
 ``nnlib.gradcheck.numerical_gradient``, ``nnlib.network.backward``,
 ``nnlib.gradcheck.relative_error``); every named wrong variant is computed from the case's own
-inputs. Exercises that build on earlier ones run with the references in place of the
-notebook's functions (``upstream``), so one mistake costs points once: ``backward`` with the
-reference ``sigmoid_prime``; ``gradient_check`` with the reference ``numerical_gradient``,
-``backward``, ``forward_pass`` and ``error``.
+inputs. Exercises that build on earlier ones run with the references in place of the notebook's
+functions (``upstream``): ``backward`` with the reference ``output_delta``; ``gradient_check``
+with the reference ``numerical_gradient``, ``backward`` and ``forward``.
 
 ``sigmoid_prime(u)``: ``sigma'(u) = sigma(u) (1 - sigma(u))`` elementwise, the shape of ``u``.
   Cases: visible, ``u = [-2, 0, 1, 3]`` and the number ``0.0`` (``sigma'(0) = 1/4``). Hidden (6):
@@ -32,39 +33,41 @@ reference ``sigmoid_prime``; ``gradient_check`` with the reference ``numerical_g
   a perturbation not undone before the next entry; the wrong sign; ``x`` changed in place;
   calling nnlib's ``numerical_gradient``/``check_gradients``.
 
-``backward(W, b, z, a, T)`` -> ``(dW, db)``, lists indexed by layer (entry 0 None).
-  Cases: visible, network [3, 4, 5, 2] with N = 4. Hidden (7): depths L = 1..4 in a random
-  order with widths 1..5, one network of equal widths (where ``W[l]`` for ``W[l+1]``, ``a[l]``
-  for ``a[l-1]`` and a transposed ``dW`` give values instead of shape errors), a batch of one,
-  inputs whose rows differ in scale (``common.scaled_rows``).
-  Named: ``dW`` transposed; the wrong sign of the delta (t - y); a sum over the batch (no
-  1/N); 1/N applied twice; ``h'(z[l])`` missing in the recursion; ``sigma'(z[L])`` missing in
-  the base case; ``sigma'`` computed as ``z (1 - z)``; off by one layer (``W[l]`` for
-  ``W[l+1]``, or its shape error); ``a[l]`` for ``a[l-1]`` (by value or by shape); ``db[l]``
-  not summed over the batch (by shape); ``db[l]`` a mean (factor 1/N); not a pair of lists of
-  length L + 1; calling nnlib's ``backward``/``MLP.gradients``/``Loss.delta``.
+``output_delta(y, T)``: ``(y - T) / N``, shape (N, K).
+  Cases: visible, softmax outputs (3, 2) with one-hot targets. Hidden (5): the three canonical
+  pairs (outputs of their output unit, targets of their kind), a batch of one, one output unit.
+  Named: the wrong sign; a factor ``y (1 - y)`` (sigmoid + SSE, non-canonical); no 1/N (a sum);
+  divided by N K.
 
-``gradient_check(W, b, X, T, backward_fn=None, eps=1e-6)`` -> ``{"W[1]": rel, "b[1]": rel, ...}``.
-  The expected value of every entry is the relative error (``nnlib.relative_error``) between
-  ``backward_fn``'s gradient and the reference central difference with the case's ``eps``,
-  compared entry by entry (to 1e-3 of its size, plus 1e-6; with a small step, values below 1e-5
-  are round-off and any value below 1e-4 agrees with them).
-  Cases: visible, network [2, 3, 2] with N = 3, a correct ``backward_fn`` and one without
-  ``h'(z)`` in the recursion. Hidden (8): a correct backward pass; one without ``h'(z)``; one
-  without ``sigma'(z[L])``; one that sums over the batch; ``backward_fn`` left out (the
-  reference ``backward`` is used); large gradients (targets far outside (0, 1), inputs scaled by
-  100) and tiny ones (targets within 1e-5 of the outputs), where an absolute error and the
-  relative error disagree; a large step ``eps`` (0.1 to 0.3) with a correct backward pass,
-  where ignoring ``eps`` changes the answer.
-  Named: an absolute error ``max|g - g~|``; another form of relative error (divided by the
-  larger of the two maxima, by norms, entry by entry, by one gradient only); a zero numerical
-  gradient (E evaluated at the unperturbed weights); ``eps`` ignored; ``backward_fn`` ignored;
-  the numerical gradient of the sum over the batch instead of E; a broken backward pass missed;
-  a correct gradient flagged; the wrong keys; calling nnlib's ``check_gradients``.
+``backward(W, b, z, a, T, h_prime)`` -> ``(dW, db)``, lists indexed by layer (entry 0 None).
+  Cases: visible, [3, 4, 5, 2] tanh identity + MSE with N = 4 and [3, 4, 3] ReLU softmax + CE
+  with N = 3. Hidden (7): depths L = 1..4 in a random order with widths 1..5, hidden activations
+  drawn from sigmoid, tanh, ReLU, leaky ReLU, ELU, swish, all three canonical pairs, one network
+  of equal widths (where ``W[l]`` for ``W[l+1]``, ``a[l]`` for ``a[l-1]`` and a transposed ``dW``
+  give values instead of shape errors), a batch of one, inputs whose rows differ in scale.
+  Named: ``dW`` transposed; the wrong sign; a sum over the batch (no 1/N); 1/N applied twice;
+  ``h_prime(z[l])`` missing in the recursion; ``h_prime`` applied to the activation;
+  ``h_prime`` (or sigma') applied at the output layer; off by one layer; ``a[l]`` for
+  ``a[l-1]``; ``db[l]`` not summed; not a pair of lists of length L + 1; calling nnlib's
+  ``backward``/``MLP.gradients``/``Loss.delta``.
 
-Shared helpers another topic may use: :func:`reference_numerical_gradient` (the notebooks'
-``numerical_gradient(f, x, eps)`` signature over nnlib's in-place one) and
-:func:`random_network` (the notebook's ``random_network``).
+``gradient_check(W, b, X, T, hidden, h_prime, output, loss, backward_fn=None, eps=1e-6)`` ->
+  ``{"W[1]": rel, "b[1]": rel, ...}``, the relative error (``nnlib.relative_error``) between
+  ``backward_fn(W, b, z, a, T, h_prime)``'s gradient and the central difference of
+  ``loss(y, T)`` with the case's ``eps`` (to 1e-3 of its size, plus 1e-6; with a small step,
+  values below 1e-5 are round-off and any value below 1e-4 agrees with them).
+  Cases: visible, network [2, 3, 2] tanh identity + MSE with N = 3, a correct ``backward_fn``
+  and one without ``h'(z)``. Hidden (8): hidden activations and the three pairs varied; a
+  correct backward pass; one without ``h'(z)``; one with sigma'(z[L]) in the base case; one
+  that sums over the batch; ``backward_fn`` left out; large and tiny gradients (where an
+  absolute error and the relative error disagree); a large step with a correct backward pass.
+  Named: an absolute error; another form of relative error; a zero numerical gradient;
+  ``eps`` ignored; ``backward_fn`` ignored; the sum over the batch instead of E; a broken
+  backward pass missed; a correct gradient flagged; the wrong keys.
+
+Shared helpers another topic may use: :func:`reference_numerical_gradient`,
+:func:`reference_forward`, :func:`reference_backward` (the notebook's signatures) and
+:func:`random_network`.
 """
 from __future__ import annotations
 
@@ -76,12 +79,49 @@ from .base import Case, Exercise, Wrong
 from .common import expect_sequence, scaled_rows
 from .registry import register
 
-__all__ = ["reference_numerical_gradient", "reference_backward", "reference_forward_pass",
-           "reference_error", "random_network"]
+__all__ = ["reference_numerical_gradient", "reference_backward", "reference_forward",
+           "reference_error", "reference_output_delta", "reference_gradient_check", "random_network",
+           "PAIRS", "HIDDEN"]
 
 ASSIGNMENT = "04-backprop"
-LOSS = losses.get_loss("sse", output="sigmoid")   # squared error with a sigmoid output unit
 DEFAULT_EPS = 1e-6
+
+
+# --- the network of the notebook: any hidden activation, a canonical output pair ----------------
+def mse(y, T):
+    """Identity output with the squared error: E = (1/N) sum_n 1/2 ||y_n - t_n||^2 (PRML eq. 5.11)."""
+    return float(0.5 * np.sum((y - T) ** 2) / len(y))
+
+
+def bce(y, T):
+    """Sigmoid output with the binary cross-entropy, the mean over the batch (PRML eq. 5.21)."""
+    y = np.clip(y, 1e-300, 1.0)
+    return float(-np.sum(T * np.log(y) + (1 - T) * np.log(np.clip(1 - y, 1e-300, 1.0))) / len(y))
+
+
+def cross_entropy(y, T):
+    """Softmax output with the cross-entropy, the mean over the batch (PRML eq. 5.24)."""
+    return float(-np.sum(T * np.log(np.clip(y, 1e-300, 1.0))) / len(y))
+
+
+# output unit, error of the three canonical pairs, and nnlib's name of the loss
+PAIRS = {"identity + MSE": (activations.identity, mse, "sse"),
+         "sigmoid + BCE": (activations.sigmoid, bce, "bce"),
+         "softmax + CE": (activations.softmax, cross_entropy, "softmax_ce")}
+LOSS_OF = {err: (out, name) for out, err, name in PAIRS.values()}
+# hidden activations of nnlib's registry, as (h, h') pairs of module-level functions
+HIDDEN = {"sigmoid": (activations.sigmoid, activations.sigmoid_prime),
+          "tanh": (activations.tanh, activations.tanh_prime),
+          "relu": (activations.relu, activations.relu_prime),
+          "leaky_relu": (activations.leaky_relu, activations.leaky_relu_prime),
+          "elu": (activations.elu, activations.elu_prime),
+          "swish": (activations.swish, activations.swish_prime),
+          "identity": (activations.identity, activations.identity_prime)}
+NAME_OF_PRIME = {hp: name for name, (_, hp) in HIDDEN.items()}
+NAME_OF_H = {h: name for name, (h, _) in HIDDEN.items()}
+
+
+IDENTITY_MSE = losses.get_loss("sse", output="identity")   # delta[L] = (y - t)/N from y
 
 
 # --- references in the notebook's signatures (for `upstream`) ---------------------------------
@@ -93,22 +133,41 @@ def reference_numerical_gradient(f, x, eps=DEFAULT_EPS):
     return gradcheck.numerical_gradient(lambda: f(work), work, eps)
 
 
-def reference_forward_pass(W, b, X):
-    """The notebook's ``forward_pass`` (sigmoid in every layer): lists ``z``, ``a`` by layer."""
-    fp = network.forward(np.asarray(X, dtype=float), W, b, "sigmoid", LOSS)
-    return list(fp.z), list(fp.a)
+def reference_forward(X, W, b, hidden, output):
+    """The notebook's ``forward(X, W, b, hidden, output)`` (notebook 03): lists ``z``, ``a``."""
+    z, a = [None], [np.asarray(X, dtype=float)]
+    for l in range(1, len(W)):
+        z.append(network.dense(a[l - 1], W[l], b[l], activations.identity, layer=l)[0])
+        a.append((hidden if l < len(W) - 1 else output)(z[l]))
+    return z, a
 
 
-def reference_error(W, b, X, T):
-    """The notebook's ``error``: E = (1/N) sum_n 1/2 ||y_n - t_n||^2 (the mean over the batch)."""
-    _, a = reference_forward_pass(W, b, X)
-    return float(0.5 * np.sum((a[-1] - np.asarray(T, dtype=float)) ** 2) / len(X))
+def reference_error(W, b, X, T, hidden, output, loss):
+    """E of the notebook: ``loss(y, T)`` of the forward pass's output (the mean over the batch)."""
+    return loss(reference_forward(X, W, b, hidden, output)[1][-1], np.asarray(T, dtype=float))
 
 
-def reference_backward(W, b, z, a, T):
-    """The reference of exercise ``backward`` in the notebook's signature: ``(dW, db)``."""
-    g = network.backward(network.ForwardPass(list(z), list(a)), T, W, "sigmoid", LOSS)
-    return list(g.dW), list(g.db)
+def reference_output_delta(y, T):
+    """delta[L] = (y - T) / N of a canonical pair (PRML eq. 5.18)."""
+    return (np.asarray(y, dtype=float) - np.asarray(T, dtype=float)) / len(y)
+
+
+def reference_backward(W, b, z, a, T, h_prime):
+    """The reference of exercise ``backward`` in the notebook's signature: ``(dW, db)`` of a
+    canonical output pair (delta[L] = (y - T)/N) and the hidden derivative ``h_prime``, built on
+    :func:`nnlib.network.backward` (the hidden activation is looked up by its derivative; an
+    unknown derivative is used as given)."""
+    L, N = len(W) - 1, len(T)
+    name = NAME_OF_PRIME.get(h_prime)
+    if name is not None:
+        g = network.backward(network.ForwardPass(list(z), list(a)), T, W, name, IDENTITY_MSE)
+        return list(g.dW), list(g.db)
+    delta = [None] * (L + 1)
+    delta[L] = reference_output_delta(a[L], T)
+    for l in range(L - 1, 0, -1):
+        delta[l] = (delta[l + 1] @ W[l + 1]) * h_prime(z[l])
+    return ([None] + [delta[l].T @ a[l - 1] for l in range(1, L + 1)],
+            [None] + [delta[l].sum(axis=0) for l in range(1, L + 1)])
 
 
 def random_network(sizes, rng):
@@ -118,6 +177,15 @@ def random_network(sizes, rng):
                   for l in range(1, len(sizes))]
     b = [None] + [0.1 * rng.normal(size=sizes[l]) for l in range(1, len(sizes))]
     return W, b
+
+
+def random_targets(rng, pair, N, K):
+    """Targets of the pair: real numbers (MSE), 0/1 (BCE) or one-hot rows (CE)."""
+    if pair == "identity + MSE":
+        return rng.normal(size=(N, K))
+    if pair == "sigmoid + BCE":
+        return rng.integers(0, 2, size=(N, K)).astype(float)
+    return np.eye(K)[rng.integers(0, K, size=N)]
 
 
 # --- Exercise 1: sigmoid_prime ----------------------------------------------------------------
@@ -309,7 +377,49 @@ class NumericalGradient(Exercise):
                            wrong=wrong)
 
 
-# --- Exercise 3: backward ---------------------------------------------------------------------
+# --- Exercise 3: output_delta -----------------------------------------------------------------
+@register
+class OutputDelta(Exercise):
+    name = "output_delta"
+    assignment = ASSIGNMENT
+    references = (losses.Loss.delta, reference_output_delta)
+
+    def fixed_cases(self):
+        y = np.array([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1]])
+        T = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]])
+        return [Case("softmax outputs y of shape (3, 2), one-hot T", (y, T))]
+
+    def cases(self, rng):
+        out = []
+        for pair in rng.permutation(list(PAIRS)):
+            out_fn = PAIRS[str(pair)][0]
+            N, K = int(rng.integers(2, 7)), int(rng.integers(2, 5))
+            y = out_fn(rng.normal(scale=2.0, size=(N, K)))
+            out.append(Case(f"{pair}: y of shape ({N}, {K})", (y, random_targets(rng, str(pair), N, K))))
+        K = int(rng.integers(2, 5))
+        out.append(Case(f"a batch of one, y of shape (1, {K})",
+                        (rng.normal(size=(1, K)), rng.normal(size=(1, K)))))
+        N = int(rng.integers(3, 7))
+        out.append(Case(f"one output unit, y of shape ({N}, 1)",
+                        (activations.sigmoid(rng.normal(size=(N, 1))),
+                         rng.integers(0, 2, size=(N, 1)).astype(float))))
+        return out
+
+    def judge(self, case, output):
+        y, T = (np.asarray(v, dtype=float) for v in case.args)
+        N = len(y)
+        expected = reference_output_delta(y, T)
+        wrong = {"wrong sign: output minus target, (y - T)/N": -expected,
+                 "y (1 - y) (y - T)/N is the delta of a sigmoid output with the squared error, a "
+                 "non-canonical pair; for a canonical pair the derivative of the output unit "
+                 "cancels": y * (1 - y) * expected,
+                 "divided by N K (all entries) instead of N: E sums over the outputs and is the "
+                 "mean over the batch only": expected / y.shape[1]}
+        checks.check_array(output, expected, f"output_delta(y, T) ({case.label})",
+                           batch_size=N if N > 1 else None, wrong=wrong)
+
+
+# --- Exercise 4: backward ---------------------------------------------------------------------
 def _gradients_from_deltas(delta, a, a_index=lambda l: l - 1):
     L = len(delta) - 1
     dW = [None] + [delta[l].T @ a[a_index(l)] for l in range(1, L + 1)]
@@ -317,22 +427,16 @@ def _gradients_from_deltas(delta, a, a_index=lambda l: l - 1):
     return dW, db
 
 
-def _variant_deltas(W, z, a, T, *, base, hprime, W_of=lambda l: l + 1, extra=1.0):
+def _variant_deltas(W, z, a, T, h_prime, *, base=None, hprime=None, W_of=lambda l: l + 1, extra=1.0):
     """Deltas of a backward pass with one piece replaced (for named wrong variants)."""
     L, N = len(W) - 1, len(T)
+    base = base or (lambda z_L, y: (y - T) / N)
+    hprime = hprime or (lambda z_l, a_l: h_prime(z_l))
     delta = [None] * (L + 1)
-    delta[L] = base(z[L], a[L], T, N)
+    delta[L] = base(z[L], a[L])
     for l in range(L - 1, 0, -1):
         delta[l] = (delta[l + 1] @ W[W_of(l)]) * hprime(z[l], a[l]) * extra
     return delta
-
-
-def _sig_prime(z_l, a_l):
-    return a_l * (1 - a_l)
-
-
-def _base_sse(z_L, y, T, N):
-    return (y - T) * y * (1 - y) / N
 
 
 @register
@@ -341,157 +445,160 @@ class Backward(Exercise):
     assignment = ASSIGNMENT
     references = (network.backward, network.MLP.backward, network.MLP.gradients,
                   losses.Loss.delta, reference_backward)
-    upstream = {"sigmoid_prime": activations.sigmoid_prime}
+    upstream = {"output_delta": reference_output_delta}
 
     @staticmethod
-    def _case(label, W, b, X, T):
-        fp = network.forward(X, W, b, "sigmoid", LOSS)
-        return Case(label, (W, b, list(fp.z), list(fp.a), T))
+    def _case(label, rng, sizes, N, hidden, pair, X=None, note=""):
+        W, b = random_network(sizes, rng)
+        X = rng.normal(size=(N, sizes[0])) if X is None else X
+        h, h_prime = HIDDEN[hidden]
+        z, a = reference_forward(X, W, b, h, PAIRS[pair][0])
+        T = random_targets(rng, pair, N, sizes[-1])
+        one = " (a batch of one)" if N == 1 else ""
+        return Case(f"network {sizes}, N={N}{one}, hidden {hidden}, output {pair}{note}",
+                    (W, b, z, a, T, h_prime))
 
     def fixed_cases(self):
         rng = np.random.default_rng(4)
-        W, b = random_network([3, 4, 5, 2], rng)
-        X, T = rng.normal(size=(4, 3)), rng.uniform(size=(4, 2))
-        return [self._case("network [3, 4, 5, 2], N=4", W, b, X, T)]
+        return [self._case("", rng, [3, 4, 5, 2], 4, "tanh", "identity + MSE"),
+                self._case("", rng, [3, 4, 3], 3, "relu", "softmax + CE")]
 
     def cases(self, rng):
         out = []
-        for L in (int(L) for L in rng.permutation([1, 2, 3, 4])):
+        hidden = list(rng.permutation(["sigmoid", "tanh", "relu", "leaky_relu", "elu", "swish"]))
+        pairs = list(rng.permutation(list(PAIRS))) * 3
+        for k, L in enumerate(int(L) for L in rng.permutation([1, 2, 3, 4])):
             sizes = [int(s) for s in rng.integers(1, 6, size=L + 1)]
-            W, b = random_network(sizes, rng)
-            N = int(rng.integers(2, 8))
-            out.append(self._case(f"network {sizes}, N={N}", W, b, rng.normal(size=(N, sizes[0])),
-                                  rng.uniform(size=(N, sizes[-1]))))
+            if pairs[k] == "softmax + CE":
+                sizes[-1] = max(sizes[-1], 2)
+            out.append(self._case("", rng, sizes, int(rng.integers(2, 8)), str(hidden[k]), str(pairs[k])))
         n = int(rng.integers(2, 5))       # equal widths: a W[l] for W[l+1] slip runs silently
-        W, b = random_network([n] * 4, rng)
-        N = int(rng.integers(2, 8))
-        out.append(self._case(f"network {[n] * 4} (equal widths), N={N}", W, b,
-                              rng.normal(size=(N, n)), rng.uniform(size=(N, n))))
+        out.append(self._case("", rng, [n] * 4, int(rng.integers(2, 8)), str(hidden[4]), str(pairs[4])))
         sizes = [int(s) for s in rng.integers(2, 6, size=3)]
-        W, b = random_network(sizes, rng)
-        out.append(self._case(f"network {sizes}, a batch of one (N=1)", W, b,
-                              rng.normal(size=(1, sizes[0])), rng.uniform(size=(1, sizes[-1]))))
+        out.append(self._case("", rng, sizes, 1, str(hidden[5]), str(pairs[5])))
         sizes = [int(s) for s in rng.integers(2, 6, size=3)]
-        W, b = random_network(sizes, rng)
         N = int(rng.integers(3, 7))
-        out.append(self._case(f"network {sizes}, N={N}, rows of X of very different scale", W, b,
-                              scaled_rows(rng, N, sizes[0], decades=1.0), rng.uniform(size=(N, sizes[-1]))))
+        out.append(self._case("", rng, sizes, N, "tanh", str(pairs[6]),
+                              X=scaled_rows(rng, N, sizes[0], decades=1.0),
+                              note=", rows of X of very different scale"))
         return out
 
     def explain_error(self, case, error, message):
+        if error == "TypeError" and "positional argument" in message:
+            return (f"backward raised TypeError: {message}. The signature is "
+                    f"backward(W, b, z, a, T, h_prime): h_prime, the derivative of the hidden "
+                    f"activation, is the sixth argument.")
         if error in ("ValueError", "IndexError", "TypeError"):
-            W, _, _, a, _ = case.args
+            W, _, _, a, _, _ = case.args
             N = a[0].shape[0]
             return (f"backward raised {error}: {message}. A shape mismatch in the backward pass "
                     f"(network widths {[a_l.shape[1] for a_l in a]}, N = {N}): delta[l] has shape "
-                    f"(N, n_l) and the recursion delta[l] = (delta[l+1] @ W[l+1]) * h'(z[l]) uses "
-                    f"W[l+1] of shape (n_(l+1), n_l); W[l] is off by one layer. dW[l] = "
+                    f"(N, n_l) and the recursion delta[l] = (delta[l+1] @ W[l+1]) * h_prime(z[l]) "
+                    f"uses W[l+1] of shape (n_(l+1), n_l); W[l] is off by one layer. dW[l] = "
                     f"delta[l].T @ a[l-1] has the shape of W[l].")
         return None
 
     def judge(self, case, output):
-        W, b, z, a, T = case.args
+        W, b, z, a, T, h_prime = case.args
         L, N = len(W) - 1, len(T)
-        fp = network.ForwardPass(list(z), list(a))
-        expected = network.backward(fp, T, W, "sigmoid", LOSS)
+        expected_dW, expected_db = reference_backward(W, b, z, a, T, h_prime)
+        from_deltas = lambda **kw: _gradients_from_deltas(_variant_deltas(W, z, a, T, h_prime, **kw), a)
         variants = {
-            "wrong sign of the delta: the base case is (y - t) sigma'(z[L]) / N, output minus target":
-                ([None] + [-g for g in expected.dW[1:]], [None] + [-g for g in expected.db[1:]]),
-            "missing the activation derivative h'(z[l]) in the recursion delta[l] = "
-            "(delta[l+1] @ W[l+1]) * h'(z[l])":
-                _gradients_from_deltas(_variant_deltas(W, z, a, T, base=_base_sse,
-                                                       hprime=lambda z_l, a_l: 1.0), a),
-            "missing sigma'(z[L]) in the base case: (y - t)/N is the delta of a linear output (or "
-            "of sigmoid with cross-entropy); a sigmoid output with squared error has delta[L] = "
-            "(y - t) sigma'(z[L]) / N":
-                _gradients_from_deltas(_variant_deltas(W, z, a, T, base=lambda z_L, y, T, N: (y - T) / N,
-                                                       hprime=_sig_prime), a),
-            "sigma' computed as z (1 - z): the form a (1 - a) needs the activation a = sigma(z), "
-            "not the pre-activation z":
-                _gradients_from_deltas(_variant_deltas(
-                    W, z, a, T, base=lambda z_L, y, T, N: (y - T) * z_L * (1 - z_L) / N,
-                    hprime=lambda z_l, a_l: z_l * (1 - z_l)), a),
+            "wrong sign of the delta: the base case is (y - t)/N, output minus target":
+                ([None] + [-g for g in expected_dW[1:]], [None] + [-g for g in expected_db[1:]]),
+            "missing the activation derivative h_prime(z[l]) in the recursion delta[l] = "
+            "(delta[l+1] @ W[l+1]) * h_prime(z[l])": from_deltas(hprime=lambda z_l, a_l: 1.0),
+            "h_prime applied to the activation a[l]; it is a function of the pre-activation: "
+            "h_prime(z[l])": from_deltas(hprime=lambda z_l, a_l: h_prime(a_l)),
+            "h_prime applied at the output layer: for a canonical pair delta[L] = (y - t)/N, the "
+            "derivative of the output unit has cancelled and h_prime belongs to the hidden layers":
+                from_deltas(base=lambda z_L, y: (y - T) * h_prime(z_L) / N),
+            "sigma'(z[L]) in the base case: (y - t) sigma'(z[L])/N is the delta of a sigmoid output "
+            "with the squared error (non-canonical); for a canonical pair it is (y - t)/N":
+                from_deltas(base=lambda z_L, y: (y - T) * activations.sigmoid_prime(z_L) / N),
         }
         if N > 1:
             variants["a sum over the batch where E is the mean: delta[L] carries the factor 1/N "
-                     "of the batch mean"] = ([None] + [N * g for g in expected.dW[1:]],
-                                             [None] + [N * g for g in expected.db[1:]])
+                     "of the batch mean"] = ([None] + [N * g for g in expected_dW[1:]],
+                                             [None] + [N * g for g in expected_db[1:]])
             if L >= 2:
                 variants["the factor 1/N of the batch mean applied again in every step of the "
-                         "recursion: it enters once, in the base case"] = _gradients_from_deltas(
-                    _variant_deltas(W, z, a, T, base=_base_sse, hprime=_sig_prime, extra=1.0 / N), a)
+                         "recursion: it enters once, in the base case"] = from_deltas(extra=1.0 / N)
         widths = [a_l.shape[1] for a_l in a]
         if L >= 2 and len(set(widths)) == 1:      # all widths equal: these slips run silently
             variants["off by one layer: the recursion uses W[l+1], the weights of the NEXT layer, "
-                     "not W[l]"] = _gradients_from_deltas(
-                _variant_deltas(W, z, a, T, base=_base_sse, hprime=_sig_prime, W_of=lambda l: l), a)
+                     "not W[l]"] = from_deltas(W_of=lambda l: l)
             variants["dW[l] = delta[l].T @ a[l]: the gradient of W[l] uses a[l-1], the input of "
-                     "layer l"] = _gradients_from_deltas(expected.delta, a, a_index=lambda l: l)
+                     "layer l"] = _gradients_from_deltas(_variant_deltas(W, z, a, T, h_prime), a,
+                                                         a_index=lambda l: l)
         dW, db = expect_sequence(output, 2, "backward", "a pair (dW, db) of lists indexed by layer")
         if not isinstance(dW, (list, tuple)) or not isinstance(db, (list, tuple)):
             raise Wrong("backward must return a pair (dW, db) of lists indexed by layer.")
         if len(dW) != L + 1 or len(db) != L + 1:
             raise Wrong(f"dW and db must be lists indexed by layer 0..L = 0..{L} (length {L + 1}, "
                         f"entry 0 None); got lengths {len(dW)} and {len(db)}.")
-        where = f"(network {widths}, N = {N})"
+        where = f"({case.label})"
         for l in range(L, 0, -1):
-            n_l, n_prev = expected.dW[l].shape
+            n_l, n_prev = expected_dW[l].shape
             shape_W, shape_b = np.shape(dW[l]), np.shape(db[l])
             if shape_W == (n_l, n_l) and n_l != n_prev:
                 raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}, the shape "
                             f"of W[{l}]: delta[{l}].T @ a[{l}]? The gradient of W[l] uses a[l-1], the "
                             f"input of layer l: dW[l] = delta[l].T @ a[l-1].")
+            if shape_W == (n_prev, n_l) and n_l != n_prev:
+                raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}: "
+                            f"transposed; dW[l] = delta[l].T @ a[l-1] has the shape of W[l].")
             if shape_b == (N, n_l) and N > 1:
                 raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is delta[l] "
                             f"summed over the batch, delta[l].sum(axis=0).")
             wrong_W = {d: g[0][l] for d, g in variants.items()}
-            if expected.dW[l].shape[0] == expected.dW[l].shape[1]:
+            if n_l == n_prev:
                 wrong_W["transposed: a[l-1].T @ delta[l] instead of dW[l] = delta[l].T @ a[l-1], "
-                        "which has the shape (n_l, n_(l-1)) of W[l]"] = expected.dW[l].T
-            checks.check_array(dW[l], expected.dW[l], f"dW[{l}] {where}", rtol=1e-6,
+                        "which has the shape (n_l, n_(l-1)) of W[l]"] = expected_dW[l].T
+            checks.check_array(dW[l], expected_dW[l], f"dW[{l}] {where}", rtol=1e-6,
                                batch_size=N, wrong=wrong_W)
-            checks.check_array(db[l], expected.db[l], f"db[{l}] {where}", rtol=1e-6,
+            checks.check_array(db[l], expected_db[l], f"db[{l}] {where}", rtol=1e-6,
                                batch_size=N, wrong={d: g[1][l] for d, g in variants.items()})
 
 
 # --- Exercise 4: gradient_check ---------------------------------------------------------------
 # backward passes handed to the student's gradient_check (module-level: a case's digest names them)
-def correct_backward(W, b, z, a, T):
+def correct_backward(W, b, z, a, T, h_prime):
     """A correct backward pass (nnlib's)."""
-    return reference_backward(W, b, z, a, T)
+    return reference_backward(W, b, z, a, T, h_prime)
 
 
-def backward_without_h_prime(W, b, z, a, T):
+def backward_without_h_prime(W, b, z, a, T, h_prime):
     """A broken backward pass: the recursion forgets h'(z[l])."""
-    g = network.backward(network.ForwardPass(list(z), list(a)), T, W, "identity", LOSS)
-    return list(g.dW), list(g.db)
+    return reference_backward(W, b, z, a, T, activations.identity_prime)
 
 
-def backward_without_sigma_prime_L(W, b, z, a, T):
-    """A broken backward pass: the base case forgets sigma'(z[L]) (the delta of sigmoid + BCE)."""
-    g = network.backward(network.ForwardPass(list(z), list(a)), T, W, "sigmoid", "bce")
-    return list(g.dW), list(g.db)
+def backward_with_output_h_prime(W, b, z, a, T, h_prime):
+    """A broken backward pass: the base case multiplies (y - t)/N by sigma'(z[L])."""
+    L, N = len(W) - 1, len(T)
+    return _gradients_from_deltas(_variant_deltas(
+        W, z, a, T, h_prime, base=lambda z_L, y: (y - T) * activations.sigmoid_prime(z_L) / N), a)
 
 
-def backward_summed_over_batch(W, b, z, a, T):
+def backward_summed_over_batch(W, b, z, a, T, h_prime):
     """A broken backward pass: a sum over the batch (every gradient N times too large)."""
-    dW, db = reference_backward(W, b, z, a, T)
+    dW, db = reference_backward(W, b, z, a, T, h_prime)
     N = len(T)
     return [None] + [N * g for g in dW[1:]], [None] + [N * g for g in db[1:]]
 
 
 BROKEN = {correct_backward: "a correct backward_fn",
           backward_without_h_prime: "backward_fn without h'(z) in the recursion",
-          backward_without_sigma_prime_L: "backward_fn without sigma'(z[L]) in the base case",
+          backward_with_output_h_prime: "backward_fn with sigma'(z[L]) in the base case",
           backward_summed_over_batch: "backward_fn summing over the batch"}
 
 
-def _numerical(W, b, X, T, eps, scale=1.0):
+def _numerical(W, b, X, T, net, eps, scale=1.0):
     dW = [None] + [scale * reference_numerical_gradient(
-        lambda W_l, l=l: reference_error(W[:l] + [W_l] + W[l + 1:], b, X, T), W[l], eps)
+        lambda W_l, l=l: reference_error(W[:l] + [W_l] + W[l + 1:], b, X, T, *net), W[l], eps)
         for l in range(1, len(W))]
     db = [None] + [scale * reference_numerical_gradient(
-        lambda b_l, l=l: reference_error(W, b[:l] + [b_l] + b[l + 1:], X, T), b[l], eps)
+        lambda b_l, l=l: reference_error(W, b[:l] + [b_l] + b[l + 1:], X, T, *net), b[l], eps)
         for l in range(1, len(W))]
     return dW, db
 
@@ -550,59 +657,77 @@ class GradientCheck(Exercise):
     assignment = ASSIGNMENT
     references = (gradcheck.check_gradients, gradcheck.network_numerical_gradients)
     upstream = {"numerical_gradient": reference_numerical_gradient, "backward": reference_backward,
-                "forward_pass": reference_forward_pass, "error": reference_error}
+                "forward": reference_forward, "error": reference_error}
     test_students = 10        # each student's cases take 10 gradient checks by central differences
+
+    @staticmethod
+    def _net_args(W, b, X, T, hidden, pair):
+        h, h_prime = HIDDEN[hidden]
+        output, loss, _ = PAIRS[pair]
+        return (W, b, X, T, h, h_prime, output, loss)
 
     def fixed_cases(self):
         rng = np.random.default_rng(5)
         W, b = random_network([2, 3, 2], rng)
-        X, T = rng.normal(size=(3, 2)), rng.uniform(size=(3, 2))
-        return [Case(f"network [2, 3, 2], N=3, {BROKEN[fn]}", (W, b, X, T), {"backward_fn": fn})
-                for fn in (correct_backward, backward_without_h_prime)]
+        X, T = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+        args = self._net_args(W, b, X, T, "tanh", "identity + MSE")
+        return [Case(f"network [2, 3, 2], N=3, tanh, identity + MSE, {BROKEN[fn]}", args,
+                     {"backward_fn": fn}) for fn in (correct_backward, backward_without_h_prime)]
 
     def cases(self, rng):
         out = []
+        hiddens = [str(h) for h in rng.permutation(["sigmoid", "tanh", "relu", "elu", "swish"])] * 2
+        pairs = [str(p) for p in rng.permutation(list(PAIRS))] * 3
 
-        def net(min_layers=1):
+        def net(min_layers=1, pair=None):
             L = int(rng.integers(min_layers, 4))
             sizes = [int(s) for s in rng.integers(1, 5, size=L + 1)]
+            pair = pair or pairs.pop()
+            if pair == "softmax + CE":
+                sizes[-1] = max(2, sizes[-1])
             W, b = random_network(sizes, rng)
             N = int(rng.integers(2, 6))
-            return sizes, W, b, rng.normal(size=(N, sizes[0])), rng.uniform(size=(N, sizes[-1]))
+            X = rng.normal(size=(N, sizes[0]))
+            return sizes, pair, W, b, X, random_targets(rng, pair, N, sizes[-1])
 
         small_eps = [1e-6, 3e-6, 1e-5]
         for fn, min_layers in ((correct_backward, 1), (backward_without_h_prime, 2),
-                               (backward_without_sigma_prime_L, 1), (backward_summed_over_batch, 1)):
-            sizes, W, b, X, T = net(min_layers)
+                               (backward_with_output_h_prime, 1), (backward_summed_over_batch, 1)):
+            sizes, pair, W, b, X, T = net(min_layers)
             eps = float(rng.choice(small_eps))
-            out.append(Case(f"network {sizes}, N={len(X)}, {BROKEN[fn]}, eps = {eps:g}",
-                            (W, b, X, T), {"backward_fn": fn, "eps": eps}))
-        sizes, W, b, X, T = net()
-        out.append(Case(f"network {sizes}, N={len(X)}, backward_fn left out (your backward is "
-                        f"used), eps at its default", (W, b, X, T)))
-        # large gradients: inputs scaled by 100 (W[1] scaled down to keep z), targets far from (0, 1)
-        sizes, W, b, X, T = net(2)
+            hidden = hiddens.pop()
+            out.append(Case(f"network {sizes}, N={len(X)}, {hidden}, {pair}, {BROKEN[fn]}, eps = {eps:g}",
+                            self._net_args(W, b, X, T, hidden, pair), {"backward_fn": fn, "eps": eps}))
+        sizes, pair, W, b, X, T = net()
+        hidden = hiddens.pop()
+        out.append(Case(f"network {sizes}, N={len(X)}, {hidden}, {pair}, backward_fn left out (your "
+                        f"backward is used), eps at its default", self._net_args(W, b, X, T, hidden, pair)))
+        # large gradients: inputs scaled by 100 (W[1] scaled down to keep z), targets far from y
+        sizes, pair, W, b, X, T = net(2, "identity + MSE")
         W = [None, W[1] / 100.0] + W[2:]
         X, T = 100.0 * X, rng.choice([-1.0, 1.0], size=T.shape) * rng.uniform(20.0, 60.0, size=T.shape)
         fn = [backward_without_h_prime, backward_summed_over_batch][int(rng.integers(2))]
-        out.append(Case(f"network {sizes}, N={len(X)}, large gradients, {BROKEN[fn]}",
-                        (W, b, X, T), {"backward_fn": fn, "eps": 1e-6}))
+        out.append(Case(f"network {sizes}, N={len(X)}, tanh, {pair}, large gradients, {BROKEN[fn]}",
+                        self._net_args(W, b, X, T, "tanh", pair), {"backward_fn": fn, "eps": 1e-6}))
         # tiny gradients: targets within 1e-5 of the outputs
-        sizes, W, b, X, T = net()
-        y = reference_forward_pass(W, b, X)[1][-1]
+        sizes, pair, W, b, X, T = net(1, "identity + MSE")
+        y = reference_forward(X, W, b, activations.sigmoid, activations.identity)[1][-1]
         T = y + 1e-5 * rng.uniform(0.5, 1.0, size=y.shape) * rng.choice([-1.0, 1.0], size=y.shape)
-        fn = [backward_without_sigma_prime_L, backward_summed_over_batch][int(rng.integers(2))]
-        out.append(Case(f"network {sizes}, N={len(X)}, tiny gradients (targets within 1e-5 of the "
-                        f"outputs), {BROKEN[fn]}", (W, b, X, T), {"backward_fn": fn, "eps": 1e-5}))
+        fn = [backward_with_output_h_prime, backward_summed_over_batch][int(rng.integers(2))]
+        out.append(Case(f"network {sizes}, N={len(X)}, sigmoid, {pair}, tiny gradients (targets within "
+                        f"1e-5 of the outputs), {BROKEN[fn]}", self._net_args(W, b, X, T, "sigmoid", pair),
+                        {"backward_fn": fn, "eps": 1e-5}))
         # a large step with a correct backward pass: the truncation error O(eps^2) shows
-        sizes, W, b, X, T = net(2)
+        sizes, pair, W, b, X, T = net(2)
         eps = float(rng.choice([0.1, 0.2, 0.3]))
-        out.append(Case(f"network {sizes}, N={len(X)}, a correct backward_fn, a large step eps = {eps:g}",
-                        (W, b, X, T), {"backward_fn": correct_backward, "eps": eps}))
+        out.append(Case(f"network {sizes}, N={len(X)}, tanh, {pair}, a correct backward_fn, a large "
+                        f"step eps = {eps:g}", self._net_args(W, b, X, T, "tanh", pair),
+                        {"backward_fn": correct_backward, "eps": eps}))
         return out
 
     def judge(self, case, output):
-        W, b, X, T = case.args
+        W, b, X, T, h, h_prime, out_unit, loss = case.args
+        net = (h, out_unit, loss)
         fn = case.kwargs.get("backward_fn") or reference_backward
         eps = case.kwargs.get("eps", DEFAULT_EPS)
         keys = [f"{p}[{l}]" for l in range(1, len(W)) for p in ("W", "b")]
@@ -621,9 +746,9 @@ class GradientCheck(Exercise):
             got[k] = float(np.ravel(v)[0])
             if not np.isfinite(got[k]):
                 raise Wrong(f"gradient_check's {k} is {got[k]}: not a finite number.")
-        z, a = reference_forward_pass(W, b, X)
-        grads = fn(W, b, z, a, T)
-        num = _numerical(W, b, X, T, eps)
+        z, a = reference_forward(X, W, b, h, out_unit)
+        grads = fn(W, b, z, a, T, h_prime)
+        num = _numerical(W, b, X, T, net, eps)
         ref = _errors(grads, num)
         bad = [k for k in keys if not _close(got[k], ref[k], eps)]
         if not bad:
@@ -647,19 +772,19 @@ class GradientCheck(Exercise):
              "not at the unchanged W or b"),
         ]
         if eps != DEFAULT_EPS:
-            variants.append((lambda: _errors(grads, _numerical(W, b, X, T, DEFAULT_EPS)),
+            variants.append((lambda: _errors(grads, _numerical(W, b, X, T, net, DEFAULT_EPS)),
                              f"the step eps is ignored: your values are those of eps = 1e-6, but "
                              f"gradient_check was called with eps = {eps:g} (pass it on to "
                              f"numerical_gradient)"))
         if case.kwargs.get("backward_fn") not in (None, correct_backward):
-            variants.append((lambda: _errors(reference_backward(W, b, z, a, T), num),
+            variants.append((lambda: _errors(reference_backward(W, b, z, a, T, h_prime), num),
                              "backward_fn is ignored: your values are those of your own backward, "
                              "but the backward pass under test is the backward_fn you are given "
                              f"({BROKEN.get(fn, 'another backward pass')})"))
         if N > 1:
-            variants.append((lambda: _errors(grads, _numerical(W, b, X, T, eps, scale=N)),
+            variants.append((lambda: _errors(grads, _numerical(W, b, X, T, net, eps, scale=N)),
                              "your numerical gradient is N times that of E: E is the MEAN over the "
-                             "batch (use error(W, b, X, T)), not the sum"))
+                             "batch (use loss(y, T) of the forward pass), not the sum"))
         for measure, text in ((_over_larger_max, "divided by the larger of max|g| and max|g~|"),
                               (_norms, "with norms, ||g - g~|| / (||g|| + ||g~||)"),
                               (_entrywise, "entry by entry, the largest |g_i - g~_i| / (|g_i| + |g~_i|)"),
@@ -690,3 +815,13 @@ class GradientCheck(Exercise):
         raise Wrong(f"gradient_check reports {got[k]:.3e} for {k}; the relative error between "
                     f"backward_fn's gradient and central differences with eps = {eps:g} is "
                     f"{ref[k]:.3e} ({FORMULA}).")
+
+
+def reference_gradient_check(W, b, X, T, hidden, h_prime, output, loss, backward_fn=None, eps=DEFAULT_EPS):
+    """The notebook's ``gradient_check`` built on nnlib (for demo cells that fall back to it):
+    ``{"W[l]": rel, "b[l]": rel}``, the relative error between ``backward_fn``'s gradient
+    (default :func:`reference_backward`) and central differences of ``loss(y, T)``."""
+    fn = backward_fn or reference_backward
+    z, a = reference_forward(X, W, b, hidden, output)
+    return _errors(fn(W, b, z, a, T, h_prime), _numerical(W, b, X, T, (hidden, output, loss), eps))
+GradientCheck.references = GradientCheck.references + (reference_gradient_check,)
