@@ -9,7 +9,6 @@ time runs this (``course.grade``): nbgrader's gradebook has one writer.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import nbformat
@@ -101,16 +100,13 @@ def autograde_one(root: Path, assignment: str, student: str, executor: Executor,
         dict with ``score``/``max_score`` (floats, or None if nbgrader gave no score),
         ``cells`` ({grade_id: (score, max)}), ``problems`` (list of str),
         ``feedback`` (path of the HTML file, or None), ``executions`` (the executor's
-        ``ExecutionResult`` of each notebook), ``phases`` (seconds: ``autograde``, nbgrader's
-        Autograde with the execution's round trip, ``feedback``, ``total``).
+        ``ExecutionResult`` of each notebook).
     """
     root = Path(root)
     problems: list[str] = []
-    t0 = time.monotonic()
     result = run_converter(Autograde, root, assignment, student, timeout=timeout,
                            overrides=execution_config(executor, sandboxed, deadline),
                            force=True, create_student=True)
-    phases = {"autograde": time.monotonic() - t0}
     executions = [r for (s, _), r in sorted(executor.results.items()) if s == student]
     own = [r.killed or f"autograde failed: {r.error}" for r in executions
            if r.killed or r.error]
@@ -130,9 +126,7 @@ def autograde_one(root: Path, assignment: str, student: str, executor: Executor,
             score, max_score, cells = read_scores(root, assignment, student)
         except MissingEntry:
             problems.append("no score recorded in the gradebook")
-        t1 = time.monotonic()
         fb = run_converter(GenerateFeedback, root, assignment, student, force=True)
-        phases["feedback"] = time.monotonic() - t1
         html = root / DATA / "feedback" / student / assignment / f"{assignment}.html"
         if fb.get("success") and html.is_file():
             feedback = str(html)
@@ -143,5 +137,4 @@ def autograde_one(root: Path, assignment: str, student: str, executor: Executor,
                 *(f"--- kernel on {r.worker} ({r.seconds:.1f} s)\n{r.log}" for r in executions),
                 fb.get("log", ""), fb.get("error", "")])
     return {"score": score, "max_score": max_score, "cells": cells,
-            "problems": problems, "feedback": feedback, "executions": executions,
-            "phases": {**phases, "total": time.monotonic() - t0}}
+            "problems": problems, "feedback": feedback, "executions": executions}

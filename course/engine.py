@@ -6,8 +6,7 @@ with ``scheduler="tcp://HOST:8786"`` it connects to an existing cluster (``dask
 scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes) whose workers have this
 package installed. Before anything is graded every worker imports the execution stack
 and checks that it can start the sandbox (``course.execute_task.prepare_worker``); the
-engine stops with the reason if one cannot. From then on each worker keeps a sandboxed
-kernel started ahead for its next submission (``course.kernel_pool``).
+engine stops with the reason if one cannot.
 """
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ import os
 import threading
 
 from course import sandbox
-from course.execute_task import prepare_worker, stop_worker
+from course.execute_task import prepare_worker
 from course.paths import CourseError
 
 SCHEDULER_ENV = "NNCOURSE_SCHEDULER"   # default for --scheduler
@@ -84,11 +83,6 @@ class Engine:
         return max(1, sum(self.client.nthreads().values()))
 
     def close(self) -> None:
-        if self.client is not None:
-            try:  # the workers' waiting kernels (they would die with the workers anyway)
-                self.client.run(stop_worker)
-            except Exception:  # a worker already gone, a half-started cluster
-                pass
         for thing in (self.client, self._cluster):
             if thing is not None:
                 try:

@@ -45,10 +45,7 @@ class Outcome:
     ``score``/``max_score`` in points (None when nbgrader gave no score);
     ``cells``: {grade_id: (score, max_score)}; ``problems``: reasons to look at it;
     ``seconds``: wall time of its execution task; ``cell_seconds``: of that, the time
-    spent in the notebook's cells; ``flags``: what the integrity checks found; ``phases``:
-    seconds per part of its grading (this process's ``autograde``, ``feedback`` and
-    ``total``, and the execution's ``round_trip``, ``kernel_wait``, ``execute``,
-    ``cleanup``; see ``course.autograde_one`` and ``course.execute_task``).
+    spent in the notebook's cells; ``flags``: what the integrity checks found.
     """
 
     student: str
@@ -62,7 +59,6 @@ class Outcome:
     cell_seconds: float = 0.0
     flags: list = field(default_factory=list)
     flag_exercises: list = field(default_factory=list)
-    phases: dict = field(default_factory=dict)
 
 
 def find_students(submissions: Path, assignment: str) -> list[str]:
@@ -295,10 +291,6 @@ def _run(root, assignment, todo, outcomes, engine, timeout, deadline, tick) -> N
                 out.problems += v["problems"]
                 out.seconds = sum(r.seconds for r in v["executions"])
                 out.cell_seconds = sum(r.cell_seconds for r in v["executions"])
-                out.phases = dict(v.get("phases", {}))
-                for r in v["executions"]:
-                    for k, sec in r.phases.items():
-                        out.phases[k] = out.phases.get(k, 0.0) + sec
             tick(1)
 
 

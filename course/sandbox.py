@@ -42,9 +42,8 @@ HIDDEN_PACKAGES = ("course",)       # masked where they are installed in the env
 ETC_FILES = ("ld.so.cache", "localtime", "nsswitch.conf", "passwd", "group", "hosts",
              "fonts", "mime.types")
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
-UID_BASE = 100_000  # root mode: a kernel runs as UID_BASE + 2 * (worker pid % (UID_SPAN / 2)) + slot
+UID_BASE = 100_000  # root mode: the kernel runs as UID_BASE + (worker pid % UID_SPAN)
 UID_SPAN = 50_000
-STUDENT_VAR = "NNCOURSE_STUDENT_ID"
 NO_SANDBOX_HINT = ("or grade without isolation with `course grade --no-sandbox` "
                    "(student code then runs with your rights)")
 
@@ -53,9 +52,7 @@ NO_SANDBOX_HINT = ("or grade without isolation with `course grade --no-sandbox` 
 class Limits:
     """Resource limits of one graded notebook.
 
-    ``memory``: address-space limit per process, bytes (RLIMIT_AS); ``tree_memory``: memory
-    of all the sandbox's processes together, bytes (a memory cgroup, where this machine
-    lets the grader make one: ``MemoryCgroup``); ``processes``: processes
+    ``memory``: address-space limit per process, bytes (RLIMIT_AS); ``processes``: processes
     plus threads of the sandbox's user (RLIMIT_NPROC); ``file_size``: largest file it may
     write, bytes (RLIMIT_FSIZE); ``tmp_size``: size of its private ``/tmp``, bytes;
     ``cell_timeout``: seconds per cell (the cell is interrupted, the notebook goes on);
@@ -67,7 +64,6 @@ class Limits:
     """
 
     memory: int = 2 * GiB
-    tree_memory: int = 3 * GiB
     processes: int = 64
     file_size: int = 1 * GiB
     tmp_size: int = 256 * MiB
@@ -75,8 +71,8 @@ class Limits:
     deadline: float = 600.0
 
     def __post_init__(self):
-        for name in ("memory", "tree_memory", "processes", "file_size", "tmp_size",
-                     "cell_timeout", "deadline"):
+        for name in ("memory", "processes", "file_size", "tmp_size", "cell_timeout",
+                     "deadline"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"Limits.{name} must be positive, got {getattr(self, name)!r}")
 
@@ -103,13 +99,12 @@ class SandboxDirs:
         return (self.work, self.run, self.home)
 
 
-def sandbox_uid(slot: int = 0) -> int | None:
-    """The unprivileged user id a kernel runs as when the grader is root: two per worker
-    process (``slot`` 0 or 1: the kernel running and the one started for the next
-    submission), so two sandboxes never share a process limit; None when not root."""
+def sandbox_uid() -> int | None:
+    """The unprivileged user id the kernel runs as when the grader is root, one per worker
+    process (so two sandboxes never share a process limit); None when not root."""
     if os.geteuid() != 0:
         return None
-    return UID_BASE + 2 * (os.getpid() % (UID_SPAN // 2)) + (slot & 1)
+    return UID_BASE + os.getpid() % UID_SPAN
 
 
 def nnlib_dir() -> Path:
@@ -159,111 +154,8 @@ def _masked_packages(roots: list[Path]) -> list[Path]:
     return out
 
 
-class MemoryCgroup:
-    """A memory cgroup of its own for one sandbox: a limit on the memory of its whole
-    process tree (RLIMIT_AS only bounds each process). Made below the cgroup this process
-    is in, with cgroup v2 (``memory.max``) or v1's memory controller
-    (``memory.limit_in_bytes``), when that directory is writable; ``create`` returns None
-    where it is not (then RLIMIT_AS per process is the only memory limit).
-    """
-
-    def __init__(self, path: Path, version: int):
-        self.path, self.version = Path(path), version
-
-    @staticmethod
-    def parent() -> tuple[Path, int] | None:
-        """The writable cgroup directory (and version) new memory cgroups go below."""
-        try:
-            lines = Path("/proc/self/cgroup").read_text().splitlines()
-        except OSError:
-            return None
-        for line in lines:
-            hid, controllers, rel = (line.split(":", 2) + ["", ""])[:3]
-            if "memory" in controllers.split(","):
-                base = Path("/sys/fs/cgroup/memory") / rel.lstrip("/")
-                if (base / "memory.limit_in_bytes").exists() and os.access(base, os.W_OK):
-                    return base, 1
-            if hid == "0" and controllers == "":
-                for mount in (Path("/sys/fs/cgroup"), Path("/sys/fs/cgroup/unified")):
-                    base = mount / rel.lstrip("/")
-                    try:
-                        ok = "memory" in (base / "cgroup.subtree_control").read_text().split()
-                    except OSError:
-                        ok = False
-                    if ok and os.access(base, os.W_OK):
-                        return base, 2
-        return None
-
-    @classmethod
-    def create(cls, name: str, limit: int) -> "MemoryCgroup | None":
-        """A new cgroup ``name`` limited to ``limit`` bytes, or None where none can be made."""
-        found = cls.parent()
-        if found is None:
-            return None
-        base, version = found
-        group = cls(base / name, version)
-        try:
-            group.path.mkdir()
-            if version == 1:
-                (group.path / "memory.limit_in_bytes").write_text(str(limit))
-                swap = group.path / "memory.memsw.limit_in_bytes"
-                if swap.exists():  # memory plus swap: the tree cannot swap its way past it
-                    swap.write_text(str(limit))
-            else:
-                (group.path / "memory.max").write_text(str(limit))
-                if (group.path / "memory.swap.max").exists():
-                    (group.path / "memory.swap.max").write_text("0")
-        except OSError:
-            group.remove()
-            return None
-        return group
-
-    def procs_file(self) -> Path:
-        return self.path / "cgroup.procs"
-
-    def out_of_memory(self) -> bool:
-        """Whether the limit was reached and the kernel's OOM killer killed a process."""
-        try:
-            if self.version == 1:
-                text = (self.path / "memory.oom_control").read_text()
-            else:
-                text = (self.path / "memory.events").read_text()
-        except OSError:
-            return False
-        fields = dict(line.split() for line in text.splitlines() if len(line.split()) == 2)
-        return int(fields.get("oom_kill", 0)) > 0
-
-    def remove(self) -> None:
-        """Kill what is still in the cgroup and delete it (a few tries while the processes
-        end)."""
-        import signal
-        import time
-
-        for _ in range(50):
-            try:
-                pids = [int(p) for p in self.procs_file().read_text().split()]
-            except OSError:
-                pids = []
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except OSError:
-                    pass
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.1)
-
-
-# the sandbox's launcher moves itself into the memory cgroup, then becomes bwrap
-CGROUP_ENTER = 'echo $$ > "$0" && exec "$@"'
-
-
 def command(cmd: list[str], dirs: SandboxDirs, env: dict[str, str], limits: Limits,
-            uid: int | None = None, cgroup: MemoryCgroup | None = None) -> list[str]:
+            uid: int | None = None) -> list[str]:
     """The ``bwrap ... -- prlimit ... -- cmd`` command line.
 
     Args:
@@ -272,14 +164,11 @@ def command(cmd: list[str], dirs: SandboxDirs, env: dict[str, str], limits: Limi
         env: the complete environment of the kernel.
         limits: resource limits.
         uid: run as this user id (only when the caller is root; see ``sandbox_uid``).
-        cgroup: the sandbox's memory cgroup (``MemoryCgroup``): ``sh`` enters it, then
-            executes ``bwrap``, so every process of the sandbox is in it.
 
     Returns:
         The argv list to execute instead of ``cmd``.
     """
-    args = ["sh", "-c", CGROUP_ENTER, str(cgroup.procs_file())] if cgroup else []
-    args += ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--ro-bind", "/usr", "/usr"]
     for d in SYSTEM_DIRS:
@@ -330,7 +219,7 @@ def kernel_env(student: str, dirs: SandboxDirs, sandboxed: bool = True) -> dict[
         "HOME": str(dirs.home),
         "TMPDIR": "/tmp" if sandboxed else str(dirs.home),
         "LANG": "C.UTF-8",
-        STUDENT_VAR: student,
+        "NNCOURSE_STUDENT_ID": student,
         "NBGRADER_EXECUTION": "autograde",
         "MPLBACKEND": "Agg",
         "MPLCONFIGDIR": str(dirs.home / ".matplotlib"),

@@ -29,18 +29,17 @@ class SandboxKernelManager(AsyncKernelManager):
         log_path: file that receives the kernel's stdout and stderr.
         sandboxed: wrap the kernel in bubblewrap (False: run it directly, same environment).
         uid: user id of the kernel when the caller is root (``sandbox.sandbox_uid``).
-        cgroup: the sandbox's ``sandbox.MemoryCgroup`` (None: none).
         **kwargs: passed to ``AsyncKernelManager`` (e.g. ``kernel_name``).
     """
 
     def __init__(self, dirs, env, limits, log_path: Path, sandboxed: bool = True,
-                 uid: int | None = None, cgroup=None, **kwargs):
+                 uid: int | None = None, **kwargs):
         super().__init__(**kwargs)
         self.transport = "ipc"
         self.ip = str(dirs.run / "kernel")
         self.connection_file = str(dirs.run / "kernel.json")
         self._dirs, self._env, self._limits = dirs, dict(env), limits
-        self._sandboxed, self._uid, self._cgroup = sandboxed, uid, cgroup
+        self._sandboxed, self._uid = sandboxed, uid
         self._log_path = Path(log_path)
 
     def write_connection_file(self, **kwargs):
@@ -52,8 +51,7 @@ class SandboxKernelManager(AsyncKernelManager):
         cmd = super().format_kernel_cmd(extra_arguments)
         if not self._sandboxed:
             return cmd
-        return sandbox.command(cmd, self._dirs, self._env, self._limits, self._uid,
-                               self._cgroup)
+        return sandbox.command(cmd, self._dirs, self._env, self._limits, self._uid)
 
     async def start_kernel(self, **kwargs):
         if self._sandboxed:

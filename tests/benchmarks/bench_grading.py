@@ -11,23 +11,16 @@ graded notebook (autograde and feedback) of
 
 1. ``nbgrader autograde`` + ``nbgrader generate_feedback`` CLI, one call each per
    assignment, with nbgrader's own ``Execute`` (no sandbox): plain nbgrader;
-2. the engine of commit ``--old`` (default ``6cb1bb9``, the Dask engine before kernels were
-   started ahead), ``--jobs 2``, checked out into a temporary ``git worktree`` (skipped
-   when that is not possible);
+2. the engine of commit ``--old`` (default ``1c8cfd1``, the last one with its own process
+   pool), ``--jobs 2``, checked out into a temporary ``git worktree`` (skipped when that
+   is not possible);
 3. ``course grade --jobs 1`` and 4. ``--jobs 2``: the Dask engine, every kernel sandboxed
    (one engine for all assignments, as ``course demo`` does; its start is included);
 
-``--repeat N`` measures the whole series N times (interleaved, so that a busy moment of a
-shared machine hits every variant alike) and reports each variant's best. It prints the
-seconds per notebook, the ratios, and for the new engine a profile per notebook of the
-time outside the notebook's own code: on the worker, taking the warm kernel, the kernel's
-readiness and nbclient's messaging, the rest of the task; the Dask round trip beyond the
-task (queueing, transfer); in this process, nbgrader's Autograde without the execution
-(sanitizing, the judge, the gradebook), the feedback page, and the rest (scores, notes,
-log). This process's part is serial (one thread at a time runs nbgrader), so it bounds the
-rate: ``1 / (its seconds per notebook)`` notebooks per second at most, whatever the number
-of workers. Timings on a shared machine are noisy; the ratios within one run are what to
-compare.
+and prints the ratios, and for the new engine a profile: per notebook, the time in the
+sandboxed task, of that in the notebook's own cells, and the time outside the notebook's
+code (kernel and sandbox start, nbgrader's bookkeeping, feedback). Timings on a shared
+machine are noisy; the ratios within one run are what to compare.
 """
 from __future__ import annotations
 
@@ -145,8 +138,7 @@ def new_engine(root: Path, ids: list[str], subs: Path, jobs: int) -> list:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--root", type=Path, default=REPO, help="course root to copy")
-    ap.add_argument("--old", default="6cb1bb9", help="commit of the old engine ('' skips it)")
-    ap.add_argument("--repeat", type=int, default=1, help="measure every variant N times")
+    ap.add_argument("--old", default="1c8cfd1", help="commit of the old engine ('' skips it)")
     ap.add_argument("ids", nargs="*", metavar="ID",
                     help="assignments to use (default: the first two)")
     args = ap.parse_args()
@@ -160,7 +152,7 @@ def main() -> None:
         n = sum(len(v) for v in per_aid.values())
         print(f"{n} submissions over {len(ids)} assignment(s): {', '.join(ids)}", flush=True)
 
-        results, profiles = {}, {}
+        results, profiles = [], {}
 
         def measure(name, fn):
             reset_state(root)
@@ -170,68 +162,35 @@ def main() -> None:
             seconds = value if isinstance(value, float) else time.perf_counter() - t0
             if value is SKIPPED:
                 return
+            results.append((name, seconds / n))
+            if isinstance(value, list):
+                profiles[name] = (seconds, value)
             print(f"  {name:42s} {seconds / n:6.2f} s/notebook", flush=True)
-            if name not in results or seconds / n < results[name]:
-                results[name] = seconds / n
-                if isinstance(value, list):
-                    profiles[name] = (seconds, value)
 
-        for rep in range(max(1, args.repeat)):
-            if args.repeat > 1:
-                print(f"series {rep + 1} of {args.repeat}:", flush=True)
-            measure("plain nbgrader CLI (autograde+feedback)",
-                    lambda: plain_nbgrader(root, ids, per_aid, subs))
-            if args.old:
-                measure(f"old engine {args.old} --jobs 2",
-                        lambda: old_engine(args.old, root, ids, subs, Path(tmp)))
-            for jobs in (1, 2):
-                measure(f"course grade --jobs {jobs} (sandboxed)",
-                        lambda jobs=jobs: new_engine(root, ids, subs, jobs))
-        report(results, profiles, n)
+        measure("plain nbgrader CLI (autograde+feedback)",
+                lambda: plain_nbgrader(root, ids, per_aid, subs))
+        if args.old:
+            measure(f"old engine {args.old} --jobs 2",
+                    lambda: old_engine(args.old, root, ids, subs, Path(tmp)))
+        for jobs in (1, 2):
+            measure(f"course grade --jobs {jobs} (sandboxed)",
+                    lambda jobs=jobs: new_engine(root, ids, subs, jobs))
 
-
-NEW1, NEW2 = "course grade --jobs 1 (sandboxed)", "course grade --jobs 2 (sandboxed)"
-
-
-def report(results: dict, profiles: dict, n: int) -> None:
-    """Print the best seconds per notebook of each variant, the ratios and the profile."""
-    print("\nbest seconds per notebook:")
-    for name, per in results.items():
-        print(f"  {name:42s} {per:6.2f}")
-    print("\nratios (higher: the new engine is faster):")
-    for name, per in results.items():
-        for new in (NEW1, NEW2):
-            if name != new and new in results and name != NEW2:
-                print(f"  {name:42s} / {new[:21]}: {per / results[new]:5.2f}x")
-    if NEW1 in results and NEW2 in results:
-        print(f"  scaling from 1 to 2 workers: {results[NEW1] / results[NEW2]:5.2f}x")
-    print("\nprofile of the new engine, seconds per notebook (outside the student's code "
-          "unless said):")
-    for name, (seconds, outcomes) in profiles.items():
-        def mean(key, of=outcomes):
-            return sum(o.phases.get(key, 0.0) for o in of) / max(1, len(of))
-        task = sum(o.seconds for o in outcomes) / n
-        cells = sum(o.cell_seconds for o in outcomes) / n
-        jobs = 1 if "--jobs 1" in name else 2
-        wait, execute, trip = mean("kernel_wait"), mean("execute"), mean("round_trip")
-        autograde, feedback, total = mean("autograde"), mean("feedback"), mean("total")
-        here = total - trip
-        rows = [
-            ("wall clock", seconds / n),
-            ("worker: the notebook's cells (the student's code)", cells),
-            ("worker: taking the warm kernel (0 when it was ready)", wait),
-            ("worker: kernel readiness, nbclient's messaging", execute - cells),
-            ("worker: rest of the task (files, notebook JSON)", task - wait - execute),
-            ("Dask: round trip beyond the task (queue, transfer)", trip - task),
-            ("here: nbgrader Autograde without the execution", autograde - trip),
-            ("here: feedback page", feedback),
-            ("here: scores, notes, log", total - autograde - feedback),
-            ("here, serial: all of this process's part", here),
-            ("outside the cells, core-s (wall x jobs - cells)", seconds * jobs / n - cells),
-        ]
-        print(f"  {name}:")
-        for label, value in rows:
-            print(f"    {label:52s} {value:6.2f}")
+        by = dict(results)
+        print("\nratios (higher: the new engine is faster):")
+        for name, per in results:
+            for new in ("course grade --jobs 1 (sandboxed)", "course grade --jobs 2 (sandboxed)"):
+                if name != new and new in by and not name.startswith("course grade --jobs 2"):
+                    print(f"  {name:42s} / {new[:21]}: {per / by[new]:5.2f}x")
+        print("\nprofile of the new engine, per notebook:")
+        for name, (seconds, outcomes) in profiles.items():
+            task = sum(o.seconds for o in outcomes) / n
+            cells = sum(o.cell_seconds for o in outcomes) / n
+            jobs = 1 if "--jobs 1" in name else 2
+            print(f"  {name}: wall {seconds / n:.2f} s; in the sandboxed task {task:.2f} s, "
+                  f"of which the notebook's cells {cells:.2f} s and kernel/sandbox start "
+                  f"and stop {task - cells:.2f} s; outside the student's code "
+                  f"{seconds * jobs / n - cells:.2f} core-s (wall x jobs - cells)")
 
 
 if __name__ == "__main__":
