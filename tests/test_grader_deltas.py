@@ -197,9 +197,9 @@ def test_every_extra_wrong_answer_fails_and_is_named():
 
 
 def test_at_least_two_right_and_three_wrong_answers_per_exercise():
-    from answers import zoo  # the activation zoo's answers (its own checker module)
-    right = {**answers.RIGHT, **zoo.RIGHT}
-    wrong = answers.WRONG + zoo.WRONG
+    from answers import symbolic, zoo  # the answers kept with their checker modules
+    right = {**answers.RIGHT, **zoo.RIGHT, **symbolic.RIGHT}
+    wrong = answers.WRONG + zoo.WRONG + symbolic.WRONG
     for ex in graders.exercises(AID):
         assert len(right.get(ex.name, [])) >= 2, ex.name
         assert sum(1 for w in wrong if w[0] == ex.name) >= 3, ex.name

@@ -71,6 +71,7 @@ from ..losses import Loss
 from .base import Case, Exercise, Wrong
 from .common import expect_sequence, finite_array, scaled_rows, size_other_than
 from .registry import register
+from .symbolic import SymbolicAnswer
 
 ASSIGNMENT = "05-output-deltas"
 
@@ -593,3 +594,41 @@ class SigmoidSSEDelta(_Quiet):
         naive = variants.pop(NAIVE_SIGMOID)
         name_variant(got, [(NAIVE_SIGMOID, naive)], what)
         checks.check_array(got, expected, what, batch_size=N, wrong=variants)
+
+
+# --- "show that": the derivations of section 7, as formulas (nnlib/graders/symbolic.py) -------
+@register
+class LogisticDeltaPm1(SymbolicAnswer):
+    """dE/dz of the logistic loss for targets t in {-1, +1} (the form of notebook 01)."""
+
+    name = "logistic_delta"
+    assignment = ASSIGNMENT
+    symbols = ("t", "z")
+    domain = {"t": [-1.0, 1.0], "z": (-4.0, 4.0)}
+    what = "dE/dz of E = ln(1 + exp(-t z))"
+    expected = "-t*sigmoid(-t*z)"
+    mistakes = {
+        "the chain rule's factor -t (the derivative of -t z) is missing": "sigmoid(-t*z)",
+        "wrong sign: E falls as t z grows, so dE/dz has the sign of -t": "t*sigmoid(-t*z)",
+        "sigma(t z) where the derivative of ln(1 + e^u) is sigma(u) with u = -t z": "-t*sigmoid(t*z)",
+        "y - t is the delta for targets 0/1; with t in {-1, +1} the loss is another function": "sigmoid(z) - t",
+        "the derivative of ln(1 + e^u) is e^u / (1 + e^u): the denominator is missing": "-t*exp(-t*z)",
+    }
+
+
+@register
+class TanhPrimeBishop(SymbolicAnswer):
+    """h'(a) for h = tanh, written with z = h(a) (Bishop's letters, PRML eq. 5.60)."""
+
+    name = "tanh_prime_from_z"
+    assignment = ASSIGNMENT
+    symbols = ("z",)
+    domain = {"z": (-0.99, 0.99)}
+    what = "h'(a) for h(a) = tanh(a), written with z = tanh(a)"
+    expected = "1 - z**2"
+    mistakes = {
+        "wrong sign: tanh' = (cosh^2 - sinh^2) / cosh^2 = 1 - tanh^2": "1 + z**2",
+        "1 - z: the square is missing": "1 - z",
+        "z (1 - z) is the sigmoid's derivative, sigma' = sigma (1 - sigma)": "z*(1 - z)",
+        "sech^2 is 1 - tanh^2, not its square": "(1 - z**2)**2",
+    }

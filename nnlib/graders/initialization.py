@@ -76,6 +76,7 @@ from .base import Case, Exercise, Wrong
 from .common import scaled_rows
 from .evidence import Opaque
 from .registry import register
+from .symbolic import SymbolicAnswer
 
 __all__ = ["InitializerExercise", "HeNormal", "XavierNormal", "ActivationStds", "TrainWithInit",
            "call_watching_global_state", "judge_normal_sample", "judge_reproducible",
@@ -742,3 +743,26 @@ class TrainWithInit(Exercise):
             return (f"{error}: {message}. nnlib's run with these settings does not diverge: check "
                     f"that init, hidden_sizes and learning_rate are the ones given.")
         return None
+
+
+# --- "show that": He's second moment of a ReLU unit, as a formula (nnlib/graders/symbolic.py) ---
+@register
+class ReluSecondMoment(SymbolicAnswer):
+    """E[h^2] of a ReLU unit whose pre-activation sums d inputs with weights of variance s^2."""
+
+    name = "relu_second_moment"
+    assignment = ASSIGNMENT
+    symbols = ("d", "s")
+    domain = {"d": [1.0, 2.0, 7.0, 64.0, 300.0], "s": (0.01, 2.0)}
+    what = "E[h^2] for h = max(0, z), z = sum_j w_j x_j"
+    expected = "d*s**2/2"
+    mistakes = {
+        "the ReLU keeps only the positive half of the symmetric z: E[max(0, z)^2] = Var(z) / 2":
+            "d*s**2",
+        "the sum over the d inputs is missing: Var(z) = d s^2 E[x^2]": "s**2/2",
+        "s is the standard deviation of the weights; their variance is s^2": "d*s/2",
+        "the d terms of the sum are independent: their variances add up to d s^2, not d^2 s^2":
+            "d**2*s**2/2",
+        "half of Var(z), not a quarter: the zeros of the negative half add nothing to E[h^2]":
+            "d*s**2/4",
+    }
