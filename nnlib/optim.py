@@ -140,7 +140,17 @@ def adam_step(W, b, dW, db, mW, mb, vW, vb, t, learning_rate, beta1=0.9, beta2=0
             theta -= learning_rate * (m / c1) / (np.sqrt(v / c2) + eps)
 
 
-class RMSprop:
+class _Optimizer:
+    """What every optimizer object shares: its step count and its learning rate (a number, or
+    a schedule ``step -> eta``)."""
+
+    def current_learning_rate(self):
+        """The learning rate for the next step."""
+        lr = self.learning_rate
+        return lr(self.steps) if callable(lr) else lr
+
+
+class RMSprop(_Optimizer):
     """RMSprop keeping its running mean squares; ``step(net, grads)`` as :class:`~nnlib.SGD`.
 
     ``learning_rate``: eta > 0, or a schedule ``step -> eta`` (see :func:`nnlib.warmup`).
@@ -157,11 +167,6 @@ class RMSprop:
         self.steps = 0
         self._s = None
 
-    def current_learning_rate(self):
-        """The learning rate for the next step."""
-        lr = self.learning_rate
-        return lr(self.steps) if callable(lr) else lr
-
     def step(self, net, grads):
         """Update ``net.W``, ``net.b`` in place from :class:`~nnlib.network.Gradients`."""
         if self._s is None:
@@ -171,7 +176,7 @@ class RMSprop:
         self.steps += 1
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam keeping its moment estimates; ``step(net, grads)`` as :class:`~nnlib.SGD`.
 
     ``learning_rate``: eta > 0, or a schedule ``step -> eta`` (see :func:`nnlib.warmup`).
@@ -189,11 +194,6 @@ class Adam:
         self.eps, self.weight_decay = eps, weight_decay
         self.steps = 0
         self._state = None
-
-    def current_learning_rate(self):
-        """The learning rate for the next step."""
-        lr = self.learning_rate
-        return lr(self.steps) if callable(lr) else lr
 
     def step(self, net, grads):
         """Update ``net.W``, ``net.b`` in place from :class:`~nnlib.network.Gradients`."""

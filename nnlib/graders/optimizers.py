@@ -130,6 +130,16 @@ class _InPlaceStep(Exercise):
                         f"state in place (W[l] = ... or W[l] -= ..., for l = 1..L){hint}.")
         return L
 
+    def _finish(self, output, expected, variants, variant, wd, before, L):
+        """Add the mistakes every step shares (weight decay missing or on the biases, a layer
+        not updated: ``before``, the inputs) to ``variants`` and compare."""
+        if wd:
+            variants["weight decay is missing (g = dW[l] + weight_decay * W[l])"] = variant(None, False)
+            variants["the biases were decayed too; weight decay applies to the weights W only"] = \
+                variant(None, True, True)
+        variants[NOT_UPDATED] = before
+        self._compare(output, expected, variants, L)
+
     def _compare(self, output, expected, variants, L):
         """``expected``/``variants[desc]``: ``{name: per-layer list}`` after the step."""
         for name in ("W", "b") + self.state_names:
@@ -223,12 +233,7 @@ class RmspropStep(_InPlaceStep):
             "the running mean square was not updated in place (s[l] *= rho ..., or s[l][...] = ...)":
                 variant("state"),
         }
-        if wd:
-            variants["weight decay is missing (g = dW[l] + weight_decay * W[l])"] = variant(None, False)
-            variants["the biases were decayed too; weight decay applies to the weights W only"] = \
-                variant(None, True, True)
-        variants[NOT_UPDATED] = {"W": W, "b": b, "sW": sW, "sb": sb}
-        self._compare(output, expected, variants, L)
+        self._finish(output, expected, variants, variant, wd, {"W": W, "b": b, "sW": sW, "sb": sb}, L)
 
     def explain_error(self, case, error, message):
         if error == "TypeError" and "argument" in message:
@@ -332,12 +337,8 @@ class AdamStep(_InPlaceStep):
             "the moments were not updated in place (m[l] *= beta1 ..., or m[l][...] = ...)":
                 variant("state"),
         }
-        if wd:
-            variants["weight decay is missing (g = dW[l] + weight_decay * W[l])"] = variant(None, False)
-            variants["the biases were decayed too; weight decay applies to the weights W only"] = \
-                variant(None, True, True)
-        variants[NOT_UPDATED] = {"W": W, "b": b, "mW": mW, "mb": mb, "vW": vW, "vb": vb}
-        self._compare(output, e, variants, L)
+        self._finish(output, e, variants, variant,
+                     wd, {"W": W, "b": b, "mW": mW, "mb": mb, "vW": vW, "vb": vb}, L)
 
     def explain_error(self, case, error, message):
         if error == "TypeError" and "argument" in message:
