@@ -156,9 +156,8 @@ def softmax(z, axis=-1):
     Not elementwise, so it is an output unit only (not in the hidden-activation registry).
     """
     z = np.asarray(z, dtype=float)
-    shifted = z - np.max(z, axis=axis, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
 
 
 def log_softmax(z, axis=-1):

@@ -59,7 +59,9 @@ class ErrorFunction:
     "signed", "onehot", see :func:`as_targets`); ``canonical_output``: the output unit whose
     pairing with this error is canonical; ``stable(z, t)``: E_n computed from the pre-activation
     z for the canonical pair without overflow (None: ``value(f(z), t)`` is already stable);
-    ``canonical_delta(z, y, t)``: N times dE/dz for the canonical pair (``y - t`` unless given).
+    ``canonical_delta(z, y, t)``: N times dE/dz for the canonical pair (``y - t`` unless given);
+    ``given_output(z, y, t)``: E_n for the canonical pair from z *and* the output y = f(z) the
+    forward pass already computed, as stable as ``stable`` and cheaper (None: use ``stable``).
     """
 
     name: str
@@ -69,6 +71,7 @@ class ErrorFunction:
     canonical_output: str
     stable: Callable | None = None  # (z, t) -> (N,)
     canonical_delta: Callable = None  # (z, y, t) -> (N, K); None: y - t
+    given_output: Callable | None = None  # (z, y, t) -> (N,)
 
     def __post_init__(self):
         if self.canonical_delta is None:
@@ -76,6 +79,13 @@ class ErrorFunction:
 
 
 _TINY = 1e-300
+
+
+def _softmax_ce_given_output(z, y, t):
+    # E_n = logsumexp(z_n) - sum_k t_nk z_nk for rows t_n summing to 1. The softmax's largest
+    # output is y_max = 1 / sum_k exp(z_k - z_max) >= 1/K, so logsumexp(z_n) = z_max - ln y_max
+    # needs no new exp and cannot overflow or take the log of 0.
+    return z.max(axis=1) - np.log(y.max(axis=1)) - np.sum(t * z, axis=1)
 
 
 ERRORS = {
@@ -100,6 +110,7 @@ ERRORS = {
         lambda y, t: -t / np.maximum(y, _TINY),
         "onehot", "softmax",
         stable=lambda z, t: -np.sum(t * log_softmax(z), axis=1),
+        given_output=lambda z, y, t: _softmax_ce_given_output(z, y, t),
     ),
     "logistic": ErrorFunction(
         "logistic",
@@ -188,9 +199,15 @@ class Loss:
         """Validated float targets of shape ``shape`` (see :func:`as_targets`)."""
         return as_targets(t, shape, self.error.targets, layer)
 
-    def per_example(self, z, t):
-        """E_n for each example, shape (N,); ``t`` already validated, shape (N, K)."""
+    def per_example(self, z, t, y=None):
+        """E_n for each example, shape (N,); ``t`` already validated, shape (N, K).
+
+        ``y``: the output ``f(z)`` if the forward pass already computed it (``(N, K)``); for
+        the softmax cross-entropy it saves recomputing the log-sum-exp.
+        """
         z = np.asarray(z, dtype=float)
+        if y is not None and self.canonical and self.error.given_output is not None:
+            return self.error.given_output(z, y, t)
         if self.canonical and self.error.stable is not None:
             return self.error.stable(z, t)
         return self.error.value(self.output(z), t)

@@ -120,7 +120,7 @@ def dense(a_prev, W, b, h, layer=1):
     return z, _as_hidden(h)(z)
 
 
-def forward(X, W, b, hidden, loss) -> ForwardPass:
+def forward(X, W, b, hidden, loss, *, checked=False) -> ForwardPass:
     """Forward pass of an L-layer network, keeping every ``z[l]`` and ``a[l]``.
 
     ``X``: ``(N, n_0)``. ``W``, ``b``: per-layer lists (entry 0 None; see module docstring).
@@ -129,13 +129,15 @@ def forward(X, W, b, hidden, loss) -> ForwardPass:
     or plain elementwise functions. ``loss``: a :class:`~nnlib.losses.Loss` or loss name; its
     output unit is layer L's activation. Returns a :class:`ForwardPass`.
     Raises ``ValueError`` naming the layer and both shapes.
+    ``checked=True`` skips the shape checks for a float ``X`` and parameters already checked
+    (the training loop's fast path, as ``targets_checked`` in :func:`backward`).
     """
     loss = get_loss(loss)
     L = len(W) - 1
     hidden = _hidden_list(hidden, L)
-    z, a = [None], [np.asarray(X, dtype=float)]
+    z, a = [None], [X if checked else np.asarray(X, dtype=float)]
     for l in range(1, L + 1):
-        zl = _pre_activation(a[l - 1], W[l], b[l], l)
+        zl = a[l - 1] @ W[l].T + b[l] if checked else _pre_activation(a[l - 1], W[l], b[l], l)
         z.append(zl)
         a.append(hidden[l](zl) if l < L else loss.output(zl))
     return ForwardPass(z, a)
@@ -177,6 +179,8 @@ def _as_hidden(h):
 
 def _hidden_list(hidden, L):
     """The hidden activations as a list indexed by layer: ``[None, h_1, ..., h_{L-1}]``."""
+    if type(hidden) is list and len(hidden) == L and all(type(h) is Activation for h in hidden[1:]):
+        return hidden  # already resolved (MLP keeps it so): nothing to look up
     if isinstance(hidden, (str, Activation)) or callable(hidden):
         return [None] + [_as_hidden(hidden)] * (L - 1)
     hidden = list(hidden)
@@ -272,9 +276,9 @@ class MLP:
         return other
 
     # passes ---------------------------------------------------------------------------------
-    def forward(self, X) -> ForwardPass:
+    def forward(self, X, *, checked=False) -> ForwardPass:
         """Forward pass on a batch ``X`` ``(N, n_0)``; see :func:`forward`."""
-        return forward(X, self.W, self.b, self.hidden, self.loss)
+        return forward(X, self.W, self.b, self.hidden, self.loss, checked=checked)
 
     def backward(self, fp: ForwardPass, T, *, targets_checked=False) -> Gradients:
         """Backward pass for the forward pass ``fp`` and targets ``T``; see :func:`backward`."""

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .init import as_rng
+from .network import check_params
 
 __all__ = [
     "minibatches", "SGD", "sgd_step", "warmup", "History", "TrainingDiverged", "fit",
@@ -126,22 +127,44 @@ def warmup(learning_rate, warmup_steps):
 
 @dataclass
 class History:
-    """Per-epoch training record: ``loss`` (mean training error E at the end of each epoch),
+    """Per-epoch training record: ``loss`` (the mean training error E of each epoch),
     ``accuracy`` (classification only, else empty) and, when validation data is given,
-    ``val_loss`` and ``val_accuracy``. ``epochs`` is the number of finished epochs."""
+    ``val_loss`` and ``val_accuracy`` (always on the whole validation set at the end of the
+    epoch). ``epochs`` is the number of finished epochs. ``record`` says what ``loss`` and
+    ``accuracy`` measure: ``"batches"``, the mean over the epoch's mini-batches, each taken
+    before its step (what a training loop sees for free); ``"full"``, one more pass over the
+    whole training set at the end of the epoch."""
 
     loss: list = field(default_factory=list)
     accuracy: list = field(default_factory=list)
     val_loss: list = field(default_factory=list)
     val_accuracy: list = field(default_factory=list)
+    record: str = "full"
 
     @property
     def epochs(self):
         return len(self.loss)
 
 
+RECORDS = ("batches", "full")
+
+
+def _epoch_record(net, outputs, targets, labels):
+    """``(E, accuracy)`` of an epoch from the outputs of its mini-batches' forward passes (a
+    list of pairs ``(z[L], a[L])``, ``(B_i, n_L)`` each) and the targets in the same order
+    (``(N, n_L)``, float, checked; ``labels``: the same as class ids ``(N,)`` for a softmax
+    output): the mean of E_n over all N examples, i.e. the mean of the batch errors weighted by
+    batch size. One vectorized evaluation per epoch instead of one per step."""
+    z = np.concatenate([z for z, _ in outputs])
+    y = np.concatenate([y for _, y in outputs])
+    E = float(np.mean(net.loss.per_example(z, targets, y=y)))
+    if net.loss.error.targets == "real":
+        return E, None
+    return E, net._accuracy_from_output(y, labels)
+
+
 def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weight_decay=0.0,
-        warmup_steps=0, rng=None, validation=None, progress=False, optimizer=None):
+        warmup_steps=0, rng=None, validation=None, progress=False, optimizer=None, record="batches"):
     """Train ``net`` in place by mini-batch SGD and return its :class:`History`.
 
     ``X``: ``(N, n_0)``; ``T``: targets as for ``net.loss`` (``(N, K)``, or class ids ``(N,)``).
@@ -151,29 +174,43 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
     ``step(net, grads)``, ``steps`` and ``current_learning_rate()`` such as
     :class:`nnlib.optim.Adam` or :class:`nnlib.optim.RMSprop`; when given, it replaces the SGD
     built from ``learning_rate``, ``momentum``, ``weight_decay`` and ``warmup_steps``.
+    ``record``: what ``History.loss`` and ``History.accuracy`` hold per epoch. ``"batches"``
+    (default): the mean over the epoch's N examples of the error each mini-batch had just before
+    its step, computed from the outputs the steps already produced (so it costs next to
+    nothing, and lags the end-of-epoch error a little while the network learns). ``"full"``:
+    ``net.evaluate(X, T)`` on the whole training set after the epoch's last step (one more
+    forward pass per epoch; what a plot of "E after each epoch" needs).
 
     Raises :class:`TrainingDiverged` (naming the epoch, step and learning rate) as soon as the
-    batch error becomes NaN or infinite, and ``ValueError`` for mismatched X and T.
+    batch error becomes NaN or infinite, and ``ValueError`` for mismatched X and T or an unknown
+    ``record``.
     """
+    if record not in RECORDS:
+        raise ValueError(f"record must be one of {RECORDS}, got {record!r}")
     rng = as_rng(rng)
     X = np.asarray(X, dtype=float)
     if X.ndim != 2 or X.shape[1] != net.sizes[0]:
         raise ValueError(f"layer 1: X has shape {X.shape} but the network expects (N, {net.sizes[0]})")
     T = net.loss.targets(T, (X.shape[0], net.sizes[-1]), layer=net.L)  # checked once, float (N, K)
+    check_params(net.W, net.b, net.sizes)  # once: the steps below skip the per-layer shape checks
     if validation is not None:
         X_val, T_val = validation
     opt = optimizer if optimizer is not None else SGD(
         warmup(learning_rate, warmup_steps) if warmup_steps else learning_rate, momentum, weight_decay)
     classify = net.loss.error.targets != "real"
-    history = History()
+    labels = T.argmax(axis=1) if net.loss.error.targets == "onehot" else T  # for the accuracy
+    history = History(record=record)
     bar = None
     if progress:
         from tqdm.auto import tqdm
         bar = tqdm(total=epochs, desc="training", unit="epoch")
     try:
         for epoch in range(1, epochs + 1):
-            for idx in minibatches(X.shape[0], batch_size, rng):
-                fp = net.forward(X[idx])
+            batches = minibatches(X.shape[0], batch_size, rng)
+            outputs = []  # the output layer's (z, y) of each batch; the hidden layers' are not kept
+            for idx in batches:
+                fp = net.forward(X[idx], checked=True)  # X and the parameters checked above
+                outputs.append((fp.z[-1], fp.a[-1]))
                 if not np.isfinite(fp.z[-1]).all():  # NaN/inf output: the loss is not finite
                     err = net.loss.value(fp.z[-1], T[idx], layer=net.L)
                     raise TrainingDiverged(
@@ -182,7 +219,11 @@ def fit(net, X, T, epochs, batch_size=32, learning_rate=0.1, momentum=0.0, weigh
                         f"try a smaller learning rate", history
                     )
                 opt.step(net, net.backward(fp, T[idx], targets_checked=True))
-            loss, acc = net.evaluate(X, T)
+            if record == "full":
+                loss, acc = net.evaluate(X, T)
+            else:
+                order = np.concatenate(batches)
+                loss, acc = _epoch_record(net, outputs, T[order], labels[order])
             history.loss.append(loss)
             if not math.isfinite(loss):
                 raise TrainingDiverged(

@@ -103,3 +103,17 @@ def test_unknown_loss_lists_known_ones():
     with pytest.raises(ValueError) as info:
         get_loss("hinge")
     assert all(name in str(info.value) for name in ("sse", "bce", "softmax_ce", "logistic"))
+
+
+def test_softmax_ce_from_the_output_agrees_with_log_softmax_even_for_huge_logits():
+    from nnlib.activations import log_softmax, softmax
+
+    rng = np.random.default_rng(0)
+    z = np.r_[rng.normal(size=(5, 4)), [[1000.0, -1000.0, 0.0, 3.0]], [[-800.0, -700.0, -900.0, -750.0]]]
+    soft = rng.dirichlet(np.ones(4), size=len(z))  # soft targets: rows summing to 1
+    hard = np.eye(4)[rng.integers(0, 4, len(z))]
+    loss = Loss("softmax_ce")
+    for t in (soft, hard):
+        expected = -np.sum(t * log_softmax(z), axis=1)
+        got = loss.per_example(z, t, y=softmax(z))
+        assert np.all(np.isfinite(got)) and np.allclose(got, expected, rtol=1e-12, atol=1e-12)

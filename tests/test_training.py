@@ -98,3 +98,54 @@ def test_fit_shows_a_progress_bar(capsys):
     net = MLP([2, 2, 1], loss="bce", rng=0)
     fit(net, X, t.reshape(-1, 1), epochs=3, rng=0, progress=True)
     assert "3/3" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loss, hidden", [("softmax_ce", "tanh"), ("bce", "relu"), ("sse", "sigmoid")])
+def test_fit_records_the_epochs_mini_batch_errors_by_default(loss, hidden):
+    # Replay the same steps by hand: each batch's E (nnlib's stable loss value) just before its
+    # step, weighted by the batch size; the last batch of 50 examples in batches of 16 has 2.
+    X, t = data.moons(50, noise=0.2, rng=0)
+    T = {"softmax_ce": t, "bce": t.reshape(-1, 1), "sse": np.c_[t, 1 - t] * 2.0}[loss]
+    K = 2 if loss != "bce" else 1
+    net, replay = MLP([2, 5, K], hidden=hidden, loss=loss, rng=1), MLP([2, 5, K], hidden=hidden, loss=loss, rng=1)
+    history = fit(net, X, T, epochs=3, batch_size=16, learning_rate=0.5, rng=2)
+    rng, expected, accuracy = np.random.default_rng(2), [], []
+    for _ in range(3):
+        errors, sizes, correct = [], [], 0.0
+        for idx in minibatches(len(X), 16, rng):
+            E, grads = replay.gradients(X[idx], T[idx])
+            if loss != "sse":
+                correct += replay.accuracy(X[idx], T[idx]) * len(idx)
+            errors.append(E)
+            sizes.append(len(idx))
+            sgd_step(replay.W, replay.b, grads.dW, grads.db, 0.5)
+        expected.append(np.average(errors, weights=sizes))
+        accuracy.append(correct / len(X))
+    assert history.record == "batches"
+    assert np.allclose(history.loss, expected, rtol=1e-12, atol=0)
+    assert np.allclose(history.accuracy, accuracy if loss != "sse" else [], atol=1e-12)
+    for l in range(1, 3):
+        assert np.array_equal(net.W[l], replay.W[l])
+
+
+def test_fit_record_full_is_the_error_on_the_whole_training_set_after_each_epoch():
+    X, t = data.circles(60, rng=3)
+    net, steps = MLP([2, 6, 2], hidden="tanh", rng=4), MLP([2, 6, 2], hidden="tanh", rng=4)
+    history = fit(net, X, t, epochs=4, batch_size=8, learning_rate=0.3, rng=5, record="full")
+    rng, expected = np.random.default_rng(5), []
+    for _ in range(4):  # without momentum, one epoch at a time with the same generator is the same run
+        fit(steps, X, t, epochs=1, batch_size=8, learning_rate=0.3, rng=rng)
+        expected.append(steps.error(X, t))
+    assert history.record == "full" and np.allclose(history.loss, expected, rtol=1e-12, atol=0)
+    batches = fit(MLP([2, 6, 2], hidden="tanh", rng=4), X, t, 4, 8, 0.3, rng=5).loss
+    assert not np.allclose(batches, history.loss)  # the two records differ while it learns
+    with pytest.raises(ValueError, match="record must be one of"):
+        fit(net, X, t, epochs=1, rng=0, record="epoch")
+
+
+def test_fit_still_names_the_layer_when_a_weight_was_replaced_by_the_wrong_shape():
+    X, t = data.xor()
+    net = MLP([2, 3, 1], loss="bce", rng=0)
+    net.W[2] = np.zeros((1, 4))
+    with pytest.raises(ValueError, match=r"layer 2.*\(1, 4\)"):
+        fit(net, X, t.reshape(-1, 1), epochs=1, rng=0)

@@ -632,7 +632,8 @@ class Train(Exercise):
         with quiet():
             try:
                 loss = training.fit(net, X, y, epochs, B, lr, mu, wd,
-                                    rng=np.random.default_rng(case.kwargs["rng_seed"])).loss
+                                    rng=np.random.default_rng(case.kwargs["rng_seed"]),
+                                    record="full").loss
             except training.TrainingDiverged:
                 return False
         return all(np.isfinite(w).all() and np.abs(w).max() < 1e3 for w in net.W[1:]) and \
@@ -739,7 +740,8 @@ class Train(Exercise):
         ref = net0.copy()
         with quiet():
             expected = training.fit(ref, X, y, epochs, B, lr, mu, wd,
-                                    rng=np.random.default_rng(case.kwargs["rng_seed"]))
+                                    rng=np.random.default_rng(case.kwargs["rng_seed"]),
+                                    record="full")  # train records net.error(X, y) per epoch
         gW, gb = output["W"], output["b"]
         if not isinstance(gW, (list, tuple)) or len(gW) != net0.L + 1:
             raise Wrong("net.W must stay a list indexed by layer (entry 0 None).")

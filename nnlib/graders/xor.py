@@ -453,7 +453,7 @@ def _final_errors(hidden_units, seeds, epochs, learning_rate, *, shared=False):
         rng = g if shared else np.random.default_rng(s)
         net = MLP([2, hidden_units, 1], hidden="tanh", loss="bce", rng=rng)
         hist = training.fit(net, X, T, epochs, batch_size=4, learning_rate=learning_rate,
-                            rng=rng)
+                            rng=rng, record="full")  # E after each epoch, as net.error gives
         out.append(hist.loss)
     return np.array(out, dtype=float)
 
