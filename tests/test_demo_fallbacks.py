@@ -27,8 +27,10 @@ USED_BY_DEMOS = {"01-adaptive-basis": ["phi", "model_output", "logistic_loss", "
                  "02-xor": ["linear_accuracy", "xor_network", "success_rate"],
                  "03-forward-pass": ["forward", "two_layer", "collapse"],
                  "05-output-deltas": ["softmax", "softmax_ce", "tanh_backward", "sigmoid_sse_delta",
-                                      "leaky_relu_prime", "elu_prime", "gelu_prime"],
-                 "08-optimizers": ["max_stable_learning_rate", "rmsprop_step", "adam_step"]}
+                                      "leaky_relu_prime", "elu_prime", "gelu_prime", "logistic_delta",
+                                      "softmax_ce_delta_formula"],
+                 "08-optimizers": ["max_stable_learning_rate", "rmsprop_step", "adam_step",
+                                   "decayed_bias"]}
 SHRINKS = {"01-adaptive-basis", "02-xor", "08-optimizers"}  # demos that are smaller while grading
 
 

@@ -107,8 +107,8 @@ def test_a_stuck_student_still_sees_every_figure_drawn_with_the_reference(tmp_pa
                      for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     errors = [o["ename"] for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.output_type == "error"]
-    assert images == 3, f"{images} figures drawn of 3"
-    for name in ("max_stable_learning_rate", "rmsprop_step", "adam_step"):
+    assert images == 4, f"{images} figures drawn of 4"
+    for name in ("max_stable_learning_rate", "rmsprop_step", "adam_step", "decayed_bias"):
         assert f"your <code>{name}</code> is not written yet" in text, f"no banner for {name}"
     assert "graded run: this demo uses 2 instead of 8" in text
-    assert errors == ["NotImplementedError"] * 3, errors   # the three test cells, nothing else
+    assert errors == ["NotImplementedError"] * 4, errors   # the four test cells, nothing else

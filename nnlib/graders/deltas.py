@@ -57,6 +57,11 @@ targets on the wrong side of saturated units). Named mistakes: the canonical del
 tanh's ``1 - y**2``, an extra factor 1/2, sum over the batch (factor N), the wrong sign, the
 sigmoid written as ``exp(z) / (1 + exp(z))`` (overflows at z = 1000), calling nnlib's ``Loss``.
 
+The derivations of section 7 are formulas (:mod:`.symbolic`): ``tanh_prime_from_z`` (``1 - z**2``
+in Bishop's letters), ``logistic_delta`` (``-t sigmoid(-t z)`` for targets in {-1, +1}) and
+``softmax_ce_delta_formula`` (``S y - t`` for targets summing to ``S``, which is ``y - t`` for
+one-hot targets), each with its named mistakes.
+
 numpy's floating-point warnings are silenced while the student's function runs
 (:class:`_Quiet`): the returned values decide, and a warning on stderr would make nbgrader
 fail the test cell of a correct answer such as ``1 / (1 + np.exp(-Z))`` at Z = -1000.
@@ -631,4 +636,26 @@ class TanhPrimeBishop(SymbolicAnswer):
         "1 - z: the square is missing": "1 - z",
         "z (1 - z) is the sigmoid's derivative, sigma' = sigma (1 - sigma)": "z*(1 - z)",
         "sech^2 is 1 - tanh^2, not its square": "(1 - z**2)**2",
+    }
+
+
+@register
+class SoftmaxCEDeltaFormula(SymbolicAnswer):
+    """dE/dz_k of the softmax cross-entropy of one example, E = -sum_j t_j ln y_j, for targets
+    that need not sum to 1: S y_k - t_k with S = sum_j t_j, through the softmax Jacobian
+    dy_j/dz_k = y_j (I_jk - y_k) (PRML eqs. 4.106 and 5.18 are the case S = 1)."""
+
+    name = "softmax_ce_delta_formula"
+    assignment = ASSIGNMENT
+    symbols = ("y", "t", "S")
+    domain = {"y": (0.01, 0.99), "t": (0.0, 2.0), "S": (1.5, 3.0)}
+    what = "dE/dz_k of E = -sum_j t_j ln y_j with y = softmax(z), written with y_k, t_k and S"
+    expected = "S*y - t"
+    mistakes = {
+        "y - t holds only when the targets sum to 1; this question keeps S = sum_j t_j, which "
+        "multiplies y_k": "y - t",
+        "only the diagonal term j = k of the softmax Jacobian: every y_j depends on z_k "
+        "(dy_j/dz_k = -y_j y_k for j != k), which adds y_k times the other targets": "t*y - t",
+        "wrong sign: dE/dz_k = -sum_j (t_j / y_j) dy_j/dz_k": "t - S*y",
+        "S multiplies y_k (it collects y_k t_j over all j), not t_k": "y - S*t",
     }

@@ -21,6 +21,11 @@ square root; eps inside the square root; the old mean square used for the step; 
 in the correction; no square root; beta1 and beta2 swapped; moments not updated in place;
 weight decay missing; biases decayed. Also: a layer not updated, nothing updated in place,
 the gradients changed.
+
+``decayed_bias()``: the formula (:mod:`.symbolic`) of the bias minimizing the mean squared error
+plus ``lam/2 (w^2 + b^2)`` for centred inputs, ``tbar / (1 + lam)``. Named mistakes: the
+undecayed optimum ``tbar``; the first-order ``(1 - lam) tbar``; ``tbar / lam``; the 1/2 of the
+penalty kept; ``tbar - lam``.
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import numpy as np
 from .. import checks, optim
 from .base import Case, Exercise, Wrong
 from .registry import register
+from .symbolic import SymbolicAnswer
 
 ASSIGNMENT = "08-optimizers"
 NOT_UPDATED = "layer {l} was not updated (loop over every layer l = 1..L: range(1, len(W)))"
@@ -345,3 +351,27 @@ class AdamStep(_InPlaceStep):
             return (f"adam_step raised TypeError ({message}); it is called as adam_step(W, b, dW, db, "
                     f"mW, mb, vW, vb, t, learning_rate, beta1, beta2, eps, weight_decay), all positional.")
         return None
+
+
+@register
+class DecayedBias(SymbolicAnswer):
+    """The bias that minimizes ``1/(2N) sum_n (w x_n + b - t_n)^2 + lam/2 (w^2 + b^2)`` for
+    centred inputs: ``tbar / (1 + lam)``. The targets' mean shrunk by a factor no amount of
+    data undoes: why weight decay leaves the biases alone."""
+
+    name = "decayed_bias"
+    assignment = ASSIGNMENT
+    symbols = ("tbar", "lam")
+    domain = {"tbar": (-5.0, 5.0), "lam": (0.05, 3.0)}
+    what = "the optimal bias b when the bias is decayed too"
+    expected = "tbar/(1 + lam)"
+    mistakes = {
+        "that is the optimum when the bias is not decayed; the penalty lam/2 b^2 adds lam b to "
+        "dE/db": "tbar",
+        "(1 - lam) tbar is the first-order shrinking of one step; set dE/db = 0 and solve "
+        "exactly": "tbar*(1 - lam)",
+        "the error term contributes b - tbar to dE/db, so b appears with the factor 1 + lam, "
+        "not lam": "tbar/lam",
+        "the derivative of lam/2 b^2 is lam b: the 1/2 cancels": "tbar/(1 + lam/2)",
+        "lam multiplies b in dE/db; it is not subtracted from the mean": "tbar - lam",
+    }

@@ -1,4 +1,5 @@
-"""Answers to the "show that" exercises (05's section 7, 06's second moment) in other forms.
+"""Answers to the "show that" exercises (05's section 7, 06's second moment, 08's decayed bias)
+in other forms.
 
 RIGHT: formulas equal to the expected one, written differently (strings are accepted too).
 WRONG: (exercise, source, text the diagnosis must contain).
@@ -25,6 +26,23 @@ RIGHT = {
         # equal only for t in {-1, +1}: sigma(z) - (1 + t) / 2, the 0/1 target (1 + t) / 2
         '''def logistic_delta():
     return sigmoid(z) - (1 + t) / 2
+''',
+    ],
+    "softmax_ce_delta_formula": [
+        # the two parts of the derivation, not yet collected
+        '''def softmax_ce_delta_formula():
+    return -t * (1 - y) + (S - t) * y
+''',
+        '''def softmax_ce_delta_formula():
+    return "y*S - t"
+''',
+    ],
+    "decayed_bias": [
+        '''def decayed_bias():
+    return tbar - lam * tbar / (1 + lam)
+''',
+        '''def decayed_bias():
+    return "1/(1/tbar + lam/tbar)"
 ''',
     ],
     "relu_second_moment": [
@@ -61,5 +79,23 @@ WRONG = [
 ''', "not a quarter"),
     ("relu_second_moment", '''def relu_second_moment():
     return None
+''', "not right"),
+    ("softmax_ce_delta_formula", '''def softmax_ce_delta_formula():
+    return y * (1 - y) * (S - t)
+''', "not right"),
+    ("softmax_ce_delta_formula", '''def softmax_ce_delta_formula():
+    return "y[0] - t"
+''', "found Subscript"),
+    ("decayed_bias", '''def decayed_bias():
+    return tbar - lam
+''', "not subtracted"),
+    ("decayed_bias", '''def decayed_bias():
+    return "b"
+''', "unknown name 'b'"),
+    ("softmax_ce_delta_formula", '''def softmax_ce_delta_formula():
+    return S * y + t
+''', "not right"),
+    ("decayed_bias", '''def decayed_bias():
+    return tbar / (1 + lam)**2
 ''', "not right"),
 ]
