@@ -429,7 +429,7 @@ def backward(root: Tensor) -> None:
     ``root`` must hold a single number (a loss). Every node's ``grad`` is set to zeros, the
     root's to 1 (``dE/dE``); then, in reverse topological order, each node's ``vjp`` turns its
     (complete) ``grad`` into contributions that are **added** to its parents' ``grad``
-    (Baydin et al. 2018, sec. 3.2; Griewank & Walther 2008, sec. 3.2). Unlike PyTorch, which
+    (Baydin et al. 2018, sec. 3.2; Griewank & Walther 2008, ch. 3). Unlike PyTorch, which
     adds into the leaves' gradients across calls, a second call gives the same gradients.
 
     Raises:
