@@ -210,7 +210,8 @@ def test_a_rule_of_the_wrong_shape_is_named_in_the_backward_pass():
     W, b = ad.Tensor(np.ones((4, 3))), ad.Tensor(np.zeros(4))
     transposed = lambda G, A, W: (G @ W, A.T @ G, G.sum(axis=0))  # noqa: E731  dW transposed
     E = ad.sum(ad.linear(x, W, b, vjp=transposed))
-    with pytest.raises(ValueError, match=r"linear: its rule returned a gradient of shape \(3, 4\) for a parent of shape \(4, 3\)"):
+    with pytest.raises(ValueError, match=r"linear: its rule returned a gradient of shape \(3, 4\) "
+                                         r"for a parent of shape \(4, 3\)"):
         E.backward()
     E = ad.sum(ad.linear(x, W, b, vjp=lambda G, A, W: (G @ W, G.T @ A)))
     with pytest.raises(ValueError, match="returned 2 gradients for 3 parents"):

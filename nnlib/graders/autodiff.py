@@ -163,7 +163,8 @@ class ActivationVjp(Exercise):
                  "multiplied by the activation a = h(z) instead of its derivative h'(z)": G * a}
         if h == "tanh":
             wrong["1 - z**2: tanh'(z) = 1 - a**2 uses the activation a = tanh(z), not z"] = G * (1 - z * z)
-            wrong["h' evaluated at the activation: tanh'(z) = 1 - a**2, not tanh'(a)"] = G * activations.tanh_prime(a)
+            wrong["h' evaluated at the activation: tanh'(z) = 1 - a**2, not tanh'(a)"] = \
+                G * activations.tanh_prime(a)
         elif h == "sigmoid":
             wrong["z (1 - z): sigma'(z) = a (1 - a) uses the activation a = sigma(z), not z"] = G * z * (1 - z)
             wrong["h' evaluated at the activation: sigma'(z) = a (1 - a), not sigma'(a)"] = \
@@ -336,7 +337,8 @@ class BackwardPass(Exercise):
             h = len(spec) - 1
             spec += [("tanh", h), ("add", h, h + 1)]
         spec.append(("sum", len(spec) - 1))
-        out.append(Case(f"a residual chain h <- h + tanh(h), {depth} deep (every h used twice)", (tuple(spec),)))
+        out.append(Case(f"a residual chain h <- h + tanh(h), {depth} deep (every h used twice)",
+                        (tuple(spec),)))
         spec = [_leaf(rng.normal(size=int(rng.integers(1, 4)))), _leaf(0.9 + 0.2 * rng.random())]
         for _ in range(75):
             spec += [("tanh", len(spec) - 1), ("mul", len(spec), 1)]
@@ -497,11 +499,13 @@ class MlpLoss(Exercise):
             kinds["linear"] = "the hidden activation is missing: a[l] = h(z[l]) for l < L"
             for other in ad.HIDDEN:
                 if other != hidden:
-                    kinds[f"other:{other}"] = f"the hidden layers used {other}, not the `hidden` asked ({hidden})"
+                    kinds[f"other:{other}"] = (f"the hidden layers used {other}, not the `hidden` "
+                                               f"asked ({hidden})")
         if loss == "mse":
             kinds["no half"] = "the squared error without its 1/2: E = (1/N) sum_n 1/2 ||y_n - t_n||^2"
             if N == 2:                # the same factor 2 as a sum over a batch of two
-                kinds["no half"] += " (or, the same factor here, summed over the batch of N = 2 instead of the mean)"
+                kinds["no half"] += (" (or, the same factor here, summed over the batch of N = 2 "
+                                     "instead of the mean)")
             if sizes[-1] > 1:
                 kinds["over outputs"] = ("averaged over the K outputs too: E sums over the outputs "
                                          "and averages over the N examples only")
