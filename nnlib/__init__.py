@@ -5,7 +5,7 @@ The forward and backward passes are written out by hand, in the notation of the 
 pre-activation, ``a`` the activation, ``delta[l] = dE/dz[l]``, and ``E`` is the mean over the batch.
 Every graded notebook cell compares a student's answer with this library.
 """
-from . import activations, approx, checks, data, gradcheck, init, losses, network, notebook, optim, training
+from . import activations, approx, autodiff, checks, data, gradcheck, init, losses, network, notebook, optim, training
 from .activations import ACTIVATIONS, Activation, get_activation, sigmoid, softmax, tanh
 from .gradcheck import check_gradients, numerical_gradient, relative_error
 from .losses import Loss, get_loss
@@ -16,7 +16,7 @@ from .training import SGD, History, TrainingDiverged, fit, minibatches, sgd_step
 __version__ = "0.1.0"
 
 __all__ = [
-    "activations", "approx", "checks", "data", "gradcheck", "init", "losses", "network", "notebook", "optim", "training",
+    "activations", "approx", "autodiff", "checks", "data", "gradcheck", "init", "losses", "network", "notebook", "optim", "training",
     "ACTIVATIONS", "Activation", "get_activation", "sigmoid", "softmax", "tanh",
     "check_gradients", "numerical_gradient", "relative_error", "Loss", "get_loss",
     "MLP", "ForwardPass", "Gradients", "backward", "dense", "forward",

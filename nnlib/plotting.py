@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["decision_boundary", "basis_functions", "training_curves", "layer_histograms", "digit_grid"]
+__all__ = ["decision_boundary", "basis_functions", "training_curves", "layer_histograms", "digit_grid",
+           "computational_graph"]
 
 
 def _axes(ax, figsize=(5, 4)):
@@ -140,3 +141,54 @@ def digit_grid(images, labels=None, predictions=None, ncols=8, fig=None):
             ax.set_title(text, fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def computational_graph(root, names=None, ax=None, title=None):
+    """Draw the graph of :mod:`nnlib.autodiff` Tensors that ``root`` was computed from.
+
+    Nodes are placed in columns by their depth (a leaf in column 0, every other node one column
+    right of its deepest parent), so arrows point from inputs to the loss; each box shows the
+    node's name (``names``: ``{id(tensor): label}``, e.g. ``{id(W1): "W[1]"}``), else its
+    operation, and the shape of its value. Returns the Axes. Raises ``TypeError`` if ``root``
+    is not a Tensor.
+    """
+    from .autodiff import topological_order
+
+    order = topological_order(root)
+    names = names or {}
+    depth = {}
+    for node in order:
+        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
+    columns = {}
+    for node in order:
+        columns.setdefault(depth[id(node)], []).append(node)
+    pos = {}
+    for d, nodes in columns.items():
+        for k, node in enumerate(nodes):
+            pos[id(node)] = (d, (len(nodes) - 1) / 2 - k)
+    ax = _axes(ax, figsize=(1.6 * (len(columns) + 1), 1.0 * max(len(c) for c in columns.values()) + 2.0))
+    for node in order:
+        x1, y1 = pos[id(node)]
+        for p in node.parents:
+            x0, y0 = pos[id(p)]
+            span = x1 - x0            # an edge that skips columns arcs over the nodes between
+            ax.annotate("", xy=(x1 - 0.3, y1), xytext=(x0 + 0.3, y0),
+                        arrowprops=dict(arrowstyle="->", color="0.4", lw=1,
+                                        connectionstyle=f"arc3,rad={-0.25 * (span > 1) - 0.08 * max(span - 2, 0)}"))
+    for node in order:
+        x, y = pos[id(node)]
+        leaf = not node.parents
+        label = names.get(id(node), node.op)
+        shape = "x".join(str(n) for n in node.shape) or "scalar"
+        ax.text(x, y, f"{label}\n{shape}", ha="center", va="center", fontsize=8,
+                bbox=dict(boxstyle="round", fc="#dbe9f6" if leaf else "#fde2c4",
+                          ec="#1f77b4" if leaf else "#d62728"))
+    ax.set_xlim(-0.6, len(columns) - 0.4)
+    ys = [y for _, y in pos.values()]
+    arcs = any(depth[id(n)] - depth[id(p)] > 1 for n in order for p in n.parents)
+    ax.set_ylim(min(ys) - 0.7, max(ys) + (1.6 if arcs else 0.7))
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    return ax
+

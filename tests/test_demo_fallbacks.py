@@ -30,7 +30,8 @@ USED_BY_DEMOS = {"01-adaptive-basis": ["phi", "model_output", "logistic_loss", "
                                       "leaky_relu_prime", "elu_prime", "gelu_prime", "logistic_delta",
                                       "softmax_ce_delta_formula"],
                  "08-optimizers": ["max_stable_learning_rate", "rmsprop_step", "adam_step",
-                                   "decayed_bias"]}
+                                   "decayed_bias"],
+                 "09-autodiff": ["linear_vjp", "activation_vjp", "backward_pass", "mlp_loss"]}
 SHRINKS = {"01-adaptive-basis", "02-xor", "08-optimizers"}  # demos that are smaller while grading
 
 
@@ -108,3 +109,26 @@ def test_05s_references_agree_with_its_solutions():
                                ns["tanh_backward"](d, W, z, np.tanh(z)))
     T01 = rng.integers(0, 2, size=(6, 4)).astype(float)
     np.testing.assert_allclose(deltas.reference_sigmoid_sse_delta(Z, T01), ns["sigmoid_sse_delta"](Z, T01))
+
+
+def test_09s_references_agree_with_its_solutions():
+    from nnlib import MLP, autodiff as ad
+    ns = namespace("09-autodiff")
+    rng = np.random.default_rng(2)
+    G, A, W = rng.normal(size=(5, 2)), rng.normal(size=(5, 3)), rng.normal(size=(2, 3))
+    for got, exp in zip(ns["linear_vjp"](G, A, W), ad.linear_vjp(G, A, W)):
+        np.testing.assert_allclose(got, exp)
+    z = rng.normal(size=(5, 2))
+    for h, fn in (("tanh", np.tanh), ("sigmoid", lambda v: 1 / (1 + np.exp(-v))), ("relu", lambda v: np.maximum(v, 0))):
+        np.testing.assert_allclose(ns["activation_vjp"](G, z, fn(z), h), ad.activation_vjp(G, z, fn(z), h))
+    net = MLP([3, 4, 2], hidden="relu", loss="softmax_ce", rng=0)
+    T = rng.integers(0, 2, size=5)
+    results = []
+    for loss_fn, sweep in ((ns["mlp_loss"], ns["backward_pass"]), (ad.mlp_loss, ad.backward)):
+        TW, Tb = ad.parameters(net.W, net.b)
+        E = loss_fn(A, T, TW, Tb, "relu", "softmax_ce")
+        sweep(E)
+        results.append([float(E.value)] + [t.grad for t in TW[1:] + Tb[1:]])
+    for got, exp in zip(*results):
+        np.testing.assert_allclose(got, exp)
+

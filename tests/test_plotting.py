@@ -34,3 +34,18 @@ def test_basis_functions_and_training_curves_and_histograms():
     fig = plotting.digit_grid(data.digits().images_test[:5], labels=[1] * 5, predictions=[2] * 5)
     assert len(fig.axes) == 8
     plt.close("all")
+
+
+def test_computational_graph_draws_a_box_per_node_and_an_arrow_per_edge():
+    from nnlib import autodiff as ad
+    x, W, b = ad.Tensor(np.ones((2, 3))), ad.Tensor(np.ones((4, 3))), ad.Tensor(np.zeros(4))
+    E = ad.sum(ad.tanh(x @ W.T + b))          # x, W, b, W.T, @, +, tanh, sum: 8 nodes, 7 edges
+    ax = plotting.computational_graph(E, names={id(W): "W"}, title="a layer")
+    boxes = [t.get_text() for t in ax.texts if t.get_bbox_patch() is not None]
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(boxes) == 8 and "W\n4x3" in boxes and "sum\nscalar" in boxes
+    assert len(arrows) == 7
+    with pytest.raises(TypeError):
+        plotting.computational_graph(np.ones(2))
+    plt.close("all")
+

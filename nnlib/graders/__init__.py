@@ -11,8 +11,8 @@ wherever ``nnlib`` is; they depend on ``nnlib`` and numpy only (no nbgrader). Th
 - :mod:`.common`: pieces shared by checkers (comparisons, adapters, statistics);
 - :mod:`.registry`: the checkers by name and test cell;
 - one topic module per notebook (``basis``, ``xor``, ``forward``, ``backprop``, ``deltas``,
-  ``initialization``, ``sgd``), each documenting what it checks, on which cases, and which
-  mistakes it names.
+  ``zoo``, ``initialization``, ``sgd``, ``optimizers``, ``autodiff``), each documenting what it
+  checks, on which cases, and which mistakes it names.
 
 A test cell is two lines::
 

@@ -13,7 +13,7 @@ from .base import Exercise
 __all__ = ["TOPICS", "register", "get", "for_test_cell", "exercises", "UnknownExercise"]
 
 # one module per notebook (05 has two: its output deltas and its activation zoo), in the order of the course
-TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "zoo", "initialization", "sgd", "optimizers")
+TOPICS = ("basis", "xor", "forward", "backprop", "deltas", "zoo", "initialization", "sgd", "optimizers", "autodiff")
 
 _BY_NAME: dict[str, Exercise] = {}
 _loaded = False
