@@ -28,42 +28,75 @@ after the momentum step); the other velocity convention (v <- mu v + g, W <- W -
 momentum ignored in the velocity; a layer or the biases not updated; new lists returned instead
 of updating in place; the gradients dW, db changed in place.
 
-``train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng)``: the loop
-alone. While it runs, the notebook's names ``minibatches`` and ``sgd_step`` are nnlib's (through
-``upstream``, so helper functions of the student's see them too), wrapped to log every call:
-the arguments of each ``minibatches`` call (n, batch size, the given ``rng``), the
-learning rate, momentum and weight decay of each ``sgd_step`` call, which epoch it belongs to,
-and whether the velocities it receives are the ones the previous step left (or zeros at the
-first step). The evidence is that log, the final ``W``, ``b`` and the returned loss history;
-the judge compares them with ``nnlib.fit`` run on the same network and seed (relative error
-1e-6). Cases: visible, 30 examples, batch size 8, 3 epochs; hidden, four with the loss
+``warmup(learning_rate, warmup_steps)``: the linear warm-up schedule (Goyal et al. 2017, sec.
+2.2), a function of the step s returning eta min(1, (s + 1) / S), constant for S = 0; its values
+at the steps of the ramp, its end and long after it are compared with ``nnlib.training.warmup``
+(relative error 1e-9). Cases: visible, eta = 0.5 with S = 4, and S = 0; hidden, S = 0, 1, one
+of 2..7, 10..39 and 50..199, each with its own eta. Named mistakes: a number returned instead
+of the schedule; ZeroDivisionError for S = 0; not constant for S = 0; the ramp starting at 0
+(s / S); no min (growing after the warm-up); integer division; a ramp of S + 1 steps; a ramp
+downwards; no warm-up; a ramp ending at eta / S.
+
+``gradients(net, X, y)``: ``(E, dW, db)`` of a mini-batch with the student's own forward and
+backward passes (their 03 and 04 code), compared with nnlib's ``net.forward`` / ``net.backward``
+and the loss's value (relative error 1e-6); calling any of nnlib's passes or loss values fails.
+The network is an ``nnlib.MLP`` built from the case's seed with biases that are not zero and an
+output layer scaled so that |z[L]| <= 8. Cases: visible, [3, 4, 3] tanh softmax with class ids
+(N = 5) and [2, 3, 4, 2] ReLU sum-of-squares (N = 4); hidden, one network per activation of the
+registry at depths 2 to 4, the four canonical pairs (softmax with class ids and with one-hot
+rows, sum-of-squares, binary cross-entropy, logistic with -1/+1 targets), odd widths, a batch of
+one, a network of equal widths, and two of depth 1. Named mistakes: the batch's sum instead of
+the mean (in the deltas or in E); db the mean of delta (1/N twice); db summed over the wrong
+axis; dW transposed; h' missing or evaluated at a; the hidden activation at the output layer;
+the (y - t)/N delta for the logistic pair; sigma'(z) in the delta of sigmoid with cross-entropy;
+h'(z[L]) in the output delta; W[l] for W[l+1] and a[l] for a[l-1] (equal widths); E without the
+1/2, averaged over the outputs, or the vector of E_n; the net changed; not a triple.
+
+``train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng,
+warmup_steps=0)``: the loop alone. While it runs, the notebook's names ``minibatches``,
+``sgd_step``, ``gradients`` and ``warmup`` are nnlib's (through ``upstream``, so helper
+functions of the student's see them too), wrapped to log every call: the arguments of each
+``minibatches`` call (n, batch size, the given ``rng``), each ``gradients`` call (rows, the
+trained net, before which step), the learning rate, momentum and weight decay of each
+``sgd_step`` call, which epoch it belongs to, and whether the velocities it receives are the
+ones the previous step left (or zeros at the first step). The evidence is that log, the final
+``W``, ``b`` and the returned loss history; the judge compares the learning rate of every step
+with the warm-up schedule and the rest with ``nnlib.fit(..., warmup_steps=S)`` run on the same
+network and seed (relative error 1e-6). Cases: visible, 30 examples, batch size 8, 3 epochs,
+without warm-up and with S = 6 (across the first epoch boundary); hidden, four with the loss
 (softmax cross-entropy with class ids or one-hot rows, sum-of-squares, binary cross-entropy),
 the hidden activation, the sizes, N, epochs (1 to 5), batch size (1, N, and two others with a
-remainder), learning rate, momentum (one case 0) and weight decay (one case 0) all drawn per
-case. Named mistakes: minibatches not called once per epoch (e.g. drawn once before the loop)
-or with other arguments; steps missing or extra; the learning rate divided by the batch size;
-momentum and learning rate swapped, or values that are not the arguments; the velocities reset
-(every epoch or every step) or not zeros at the start; ``net.W`` not updated; the gradient taken
-on the whole training set each step; as the history: E of the last mini-batch, E before the
-epoch, the mean of the mini-batch errors during the epoch, E with the weight-decay penalty, the
-accuracy, the error before training included, a history of the wrong length.
+remainder), learning rate, momentum (one case 0), weight decay (one case 0) and warm-up (longer
+than an epoch; over several one-step epochs; none) all drawn per case. Named mistakes:
+minibatches not called once per epoch (e.g. drawn once before the loop) or with other
+arguments; gradients never called (nnlib's backward pass used instead), or a step without it;
+steps missing or extra; the learning rate divided by the batch size; momentum and learning rate
+swapped, or values that are not the arguments; the warm-up missing, its step counter reset every
+epoch, counting epochs, read one step late or early, warmup called with other arguments; the
+warmup_steps parameter missing; the velocities reset (every epoch or every step) or not zeros at
+the start; ``net.W`` not updated; the gradient taken on the whole training set each step; as the
+history: E of the last mini-batch, E before the epoch, the mean of the mini-batch errors during
+the epoch, E with the weight-decay penalty, the accuracy, the error before training included, a
+history of the wrong length.
 
 ``train_digits(X, y, rng)``: the capstone, run with the student's own ``train``,
-``minibatches`` and ``sgd_step`` (no reference is swapped in, and nnlib's ``fit``, ``SGD.step``,
-``sgd_step`` and ``minibatches`` must not run). No wall clock decides: the work is bounded
-instead. The kernel counts every backward pass (calls of ``nnlib.network.backward``, which
-``net.backward`` runs): at most :data:`MAX_STEPS` steps, and at most :data:`MAX_WORK` examples
-through the backward pass times the network's parameters (the solution needs 230 steps and
-about 6.9e7; 15 epochs of mini-batches of 32 need 675 steps and 1.0e8). A run that passes a
-bound is stopped at its next ``sgd_step`` call, so that the bound also bounds its time. The
-judge rebuilds the returned network from its ``W``, ``b``, sizes and activations and computes
-its accuracy on the held-out test set of ``nnlib.data.digits()`` in the trusted process:
-at least :data:`MIN_ACCURACY` is required (the solution reaches about
-0.975). Cases: visible, seed 1; hidden, one seed drawn for the student. When the accuracy is
-too low the message names the piece that is wrong, from evidence recorded in the same call:
-the learning rate that ``train`` passes to ``sgd_step`` (divided by the batch size?), the
-student's ``sgd_step`` and ``minibatches`` run on their visible cases (judged as above), and
-a history that became NaN or infinite (diverged).
+``minibatches``, ``warmup``, ``gradients`` (their forward and backward passes) and ``sgd_step``
+(no reference is swapped in; nnlib's ``fit``, ``SGD.step``, ``sgd_step`` and ``minibatches``
+must not run, and a run of nnlib's backward pass, ``net.backward`` or ``net.gradients``, fails
+the case with its count). No wall clock decides: the work is bounded instead. The kernel
+counts every call of the student's ``gradients`` (and of nnlib's backward pass, should one
+run): at most :data:`MAX_STEPS` steps, and at most :data:`MAX_WORK` examples through them
+times the network's parameters (the solution needs 230 steps and about 6.9e7; 15 epochs of
+mini-batches of 32 need 675 steps and 1.0e8). A run that passes a bound is stopped at its next
+``sgd_step`` call, so that the bound also bounds its time. The judge rebuilds the returned
+network from its ``W``, ``b``, sizes and activations and computes its accuracy on the held-out
+test set of ``nnlib.data.digits()`` in the trusted process: at least :data:`MIN_ACCURACY` is
+required (the solution reaches 0.969 to 0.978 on seeds 0 to 7). Cases: visible, seed 1;
+hidden, one seed drawn for the student. When the accuracy is too low the message names the
+piece that is wrong, from evidence recorded in the same call: the learning rate that ``train``
+passes to ``sgd_step`` (divided by the batch size?), the student's ``gradients``, ``sgd_step``,
+``minibatches`` and ``warmup`` run on their visible cases (judged as above), and a history
+that became NaN or infinite (diverged).
 """
 from __future__ import annotations
 
@@ -91,8 +124,9 @@ MAX_WORK = 3e8
 MIN_ACCURACY = 0.95
 
 
-__all__ = ["Minibatches", "SgdStep", "Train", "TrainDigits", "MAX_STEPS", "MAX_WORK",
-           "MIN_ACCURACY", "WorkBoundReached", "count_backward", "quiet", "reference_sgd_step"]
+__all__ = ["Minibatches", "SgdStep", "Warmup", "Gradients", "Train", "TrainDigits", "MAX_STEPS",
+           "MAX_WORK", "MIN_ACCURACY", "WorkBoundReached", "count_backward", "quiet",
+           "reference_sgd_step", "reference_gradients"]
 
 
 class WorkBoundReached(BaseException):

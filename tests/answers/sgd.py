@@ -293,51 +293,60 @@ WRONG = [
 ''', "momentum ignored"),
     # --- train
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     history = []
     for epoch in range(epochs):
         vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
         vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "reset at the start of every epoch"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     history = []
     for epoch in range(epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
             vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "at every step"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = []
     for epoch in range(epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X, y)
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "whole training set"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = []
     for epoch in range(epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         penalty = 0.5 * weight_decay * sum(np.sum(W**2) for W in net.W[1:])
         history.append(net.error(X, y) + penalty)
     return history
 ''', "weight-decay penalty"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = []
@@ -346,40 +355,47 @@ WRONG = [
         for idx in minibatches(X.shape[0], batch_size, rng):
             E, dW, db = gradients(net, X[idx], y[idx])
             errors.append(E)
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(np.mean(errors))
     return history
 ''', "mini-batch errors during the epoch"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = [net.error(X, y)]
     for epoch in range(epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "before training is included"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = []
     for epoch in range(epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, momentum, learning_rate, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, momentum, eta(step), weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "swapped"),
     ("train", '''def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
+    eta, step = warmup(learning_rate, warmup_steps), 0
     vW = [None] + [np.zeros_like(W) for W in net.W[1:]]
     vb = [None] + [np.zeros_like(b) for b in net.b[1:]]
     history = []
     for epoch in range(1, epochs):
         for idx in minibatches(X.shape[0], batch_size, rng):
             _, dW, db = gradients(net, X[idx], y[idx])
-            sgd_step(net.W, net.b, dW, db, vW, vb, learning_rate, momentum, weight_decay)
+            sgd_step(net.W, net.b, dW, db, vW, vb, eta(step), momentum, weight_decay)
+            step += 1
         history.append(net.error(X, y))
     return history
 ''', "call it once at the start of every epoch"),
