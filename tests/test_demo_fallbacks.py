@@ -128,6 +128,7 @@ def test_07s_references_agree_with_its_solutions():
         for got, exp in zip(mine[1][1:] + mine[2][1:], ref[1][1:] + ref[2][1:]):
             np.testing.assert_allclose(got, exp, rtol=1e-10)
 
+
 def test_09s_references_agree_with_its_solutions():
     from nnlib import MLP, autodiff as ad
     ns = namespace("09-autodiff")
