@@ -29,10 +29,11 @@ USED_BY_DEMOS = {"01-adaptive-basis": ["phi", "model_output", "logistic_loss", "
                  "05-output-deltas": ["softmax", "softmax_ce", "tanh_backward", "sigmoid_sse_delta",
                                       "leaky_relu_prime", "elu_prime", "gelu_prime", "logistic_delta",
                                       "softmax_ce_delta_formula"],
+                 "07-sgd": ["minibatches", "sgd_step", "warmup", "gradients", "train", "train_digits"],
                  "08-optimizers": ["max_stable_learning_rate", "rmsprop_step", "adam_step",
                                    "decayed_bias"],
                  "09-autodiff": ["linear_vjp", "activation_vjp", "backward_pass", "mlp_loss"]}
-SHRINKS = {"01-adaptive-basis", "02-xor", "08-optimizers"}  # demos that are smaller while grading
+SHRINKS = {"01-adaptive-basis", "02-xor", "07-sgd", "08-optimizers"}  # demos that are smaller while grading
 
 
 def blank(source: str) -> str:
@@ -109,6 +110,23 @@ def test_05s_references_agree_with_its_solutions():
                                ns["tanh_backward"](d, W, z, np.tanh(z)))
     T01 = rng.integers(0, 2, size=(6, 4)).astype(float)
     np.testing.assert_allclose(deltas.reference_sigmoid_sse_delta(Z, T01), ns["sigmoid_sse_delta"](Z, T01))
+
+
+def test_07s_references_agree_with_its_solutions():
+    from nnlib import MLP, training
+    from nnlib.graders import sgd
+    ns = namespace("07-sgd")
+    rng = np.random.default_rng(2)
+    for S in (0, 1, 7):
+        mine, ref = ns["warmup"](0.3, S), training.warmup(0.3, S)
+        assert [mine(s) for s in range(20)] == pytest.approx([ref(s) for s in range(20)])
+    for loss, y in (("softmax_ce", rng.integers(0, 3, size=6)), ("logistic", rng.choice([-1.0, 1.0], size=(6, 3)))):
+        net = MLP([4, 5, 3], hidden="gelu", loss=loss, rng=3)
+        X = rng.normal(size=(6, 4))
+        mine, ref = ns["gradients"](net, X, y), sgd.reference_gradients(net, X, y)
+        assert mine[0] == pytest.approx(ref[0])
+        for got, exp in zip(mine[1][1:] + mine[2][1:], ref[1][1:] + ref[2][1:]):
+            np.testing.assert_allclose(got, exp, rtol=1e-10)
 
 
 def test_09s_references_agree_with_its_solutions():

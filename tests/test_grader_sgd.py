@@ -2,10 +2,16 @@
 
 - the hidden cases alone catch the sample mistakes for EVERY student (not only the visible
   case): the dropped remainder, the global random state, no reshuffling, batches drawn once,
-  the learning rate divided by the batch size, velocities reset every epoch;
+  the learning rate divided by the batch size, velocities reset every epoch, the warm-up's
+  step counter reset every epoch, the logistic pair's delta, a warm-up ramp starting at 0;
+- ``gradients``' hidden cases cover depths 1 to 4, every activation of the registry, the four
+  canonical pairs (softmax with class ids and with one-hot rows), a batch of one; ``train``'s
+  include a warm-up that crosses an epoch boundary and runs without one;
 - every argument varies across one student's hidden cases, with batch sizes 1 and N among
   them, a momentum of 0 and a weight decay of 0; two students get different cases;
 - ``train`` is judged with nnlib's pieces also inside a helper function of the student's;
+- ``train_digits`` runs the student's pieces only: nnlib's backward pass during the capstone
+  fails it, and its work is counted from the calls of the student's ``gradients``;
 - ``train_digits``: no clock decides (a correct run passes with a clock that jumps 100 s per
   reading), the accuracy is computed from the returned weights in the judging process (evidence
   with zeroed weights fails), a run past the step bound is stopped at the bound, and the
@@ -35,7 +41,8 @@ STUDENTS = [f"student-{k:03d}" for k in range(20)]
 
 @pytest.mark.parametrize("student, name", [("chen", "minibatches"), ("ivo", "minibatches"),
                                            ("ben", "minibatches"), ("gus", "train"),
-                                           ("jun", "train")])
+                                           ("jun", "train"), ("tam", "train"),
+                                           ("obi", "gradients"), ("pia", "warmup")])
 def test_hidden_cases_catch_the_mistake_for_every_student(student, name):
     ns, m = with_mistake(AID, student)
     missed = [s for s in STUDENTS if (msg := hidden_failure(name, ns[name], s)) is None
@@ -80,8 +87,64 @@ def test_every_argument_varies_across_the_hidden_cases():
         assert len({c.kwargs["loss"] for c in tr}) > 1 and len({c.kwargs["hidden"] for c in tr}) > 1
 
 
+def test_gradients_cases_cover_depths_activations_pairs_and_a_batch_of_one():
+    from nnlib.activations import ACTIVATIONS
+    for s in STUDENTS[:5]:
+        cases = graders.get("gradients").cases(seeded_rng(s, "gradients"))
+        depths = {len(c.kwargs["sizes"]) - 1 for c in cases}
+        assert depths == {1, 2, 3, 4}, depths
+        deep = {c.kwargs["hidden"] for c in cases if len(c.kwargs["sizes"]) > 2}
+        assert deep == set(ACTIVATIONS) - {"silu"}, deep
+        assert {c.kwargs["loss"] for c in cases} == {"sse", "bce", "softmax_ce", "logistic"}
+        ids = [c for c in cases if c.kwargs["loss"] == "softmax_ce"]
+        assert any(np.ndim(c.args[1]) == 1 for c in ids) and any(np.ndim(c.args[1]) == 2 for c in ids)
+        assert any(c.args[0].shape[0] == 1 for c in cases)
+        assert any(len(set(c.kwargs["sizes"])) == 1 and len(c.kwargs["sizes"]) > 2 for c in cases)
+
+
+def test_train_cases_warm_up_across_an_epoch_and_not_at_all():
+    for s in STUDENTS[:5]:
+        cases = graders.get("train").cases(seeded_rng(s, "train"))
+        per_epoch = [-(-c.args[0].shape[0] // c.args[3]) for c in cases]
+        S = [c.kwargs["warmup_steps"] for c in cases]
+        assert 0 in S
+        assert any(k > p and c.args[2] * p > p for k, p, c in zip(S, per_epoch, cases)), (S, per_epoch)
+
+
+def test_warmup_cases_include_no_warmup_and_one_step():
+    for s in STUDENTS[:5]:
+        S = [c.args[1] for c in graders.get("warmup").cases(seeded_rng(s, "warmup"))]
+        assert 0 in S and 1 in S and max(S) >= 50
+
+
+def test_capstone_with_nnlibs_backward_fails_and_says_so():
+    fn = define(AID, '''def train_digits(X, y, rng):
+    net = nnlib.MLP([64, 64, 10], hidden="relu", loss="softmax_ce", rng=rng)
+    nnlib.fit(net, X, y, 10, 64, 0.1, 0.9, 3e-3, rng=rng)
+    return net, [0.0]
+''', "train_digits")
+    ex = graders.get("train_digits")
+    case = ex.fixed_cases()[0]
+    with pytest.raises(Wrong, match="reference implementation"):
+        judge_record(ex, case, run_case(ex, fn, case))
+    fn = define(AID, '''def train_digits(X, y, rng):
+    net = nnlib.MLP([64, 64, 10], hidden="relu", loss="softmax_ce", rng=rng)
+    history = []
+    for _ in range(10):
+        for idx in minibatches(X.shape[0], 64, rng):
+            g = net.backward(net.forward(X[idx]), y[idx])
+            for l in range(1, net.L + 1):
+                net.W[l] -= 0.3 * g.dW[l]
+                net.b[l] -= 0.3 * g.db[l]
+        history.append(net.error(X, y))
+    return net, history
+''', "train_digits")
+    with pytest.raises(Wrong, match="nnlib's backward pass ran 230 time"):
+        judge_record(ex, case, run_case(ex, fn, case))
+
+
 def test_two_students_get_different_cases():
-    for name in ("minibatches", "sgd_step", "train", "train_digits"):
+    for name in ("minibatches", "sgd_step", "warmup", "gradients", "train", "train_digits"):
         ex = graders.get(name)
         a, b = ex.cases(seeded_rng("ann", name)), ex.cases(seeded_rng("bob", name))
         assert [c.label for c in a] != [c.label for c in b], name
@@ -91,18 +154,20 @@ def test_train_with_pieces_in_a_helper_sees_the_references():
     """The student's own minibatches is broken; their train calls it from a helper. The train
     checker installs nnlib's pieces in the notebook's globals, so the helper sees them too."""
     ns, _ = with_mistake(AID, "chen")  # chen's minibatches drops the last batch
-    exec(compile('''def _epoch(net, X, y, batch_size, rng, state, lr, mu, wd):
+    exec(compile('''def _epoch(net, X, y, batch_size, rng, state, rates, mu, wd):
     for idx in minibatches(X.shape[0], batch_size, rng):
-        g = net.backward(net.forward(X[idx]), y[idx])
-        sgd_step(net.W, net.b, g.dW, g.db, state[0], state[1], lr, mu, wd)
+        _, dW, db = gradients(net, X[idx], y[idx])
+        sgd_step(net.W, net.b, dW, db, state[0], state[1], rates(state[2][0]), mu, wd)
+        state[2][0] += 1
 
 
-def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng):
+def train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng, warmup_steps=0):
     state = ([None] + [np.zeros_like(W) for W in net.W[1:]],
-             [None] + [np.zeros_like(b) for b in net.b[1:]])
+             [None] + [np.zeros_like(b) for b in net.b[1:]], [0])
+    rates = warmup(learning_rate, warmup_steps)
     out = []
     for _ in range(epochs):
-        _epoch(net, X, y, batch_size, rng, state, learning_rate, momentum, weight_decay)
+        _epoch(net, X, y, batch_size, rng, state, rates, momentum, weight_decay)
         out.append(net.error(X, y))
     return out
 ''', "<helper train>", "exec"), ns)
@@ -174,7 +239,7 @@ def test_the_solution_reaches_97_percent_on_the_visible_seed():
 
 def test_visible_tests_print_one_check_line_per_case(capsys):
     ns = namespace(AID)
-    for name in ("minibatches", "sgd_step", "train"):
+    for name in ("minibatches", "sgd_step", "warmup", "gradients", "train"):
         check(name, ns[name])
         lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("\u2714")]
         assert len(lines) == len(graders.get(name).fixed_cases()), lines

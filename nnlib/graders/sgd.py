@@ -28,42 +28,75 @@ after the momentum step); the other velocity convention (v <- mu v + g, W <- W -
 momentum ignored in the velocity; a layer or the biases not updated; new lists returned instead
 of updating in place; the gradients dW, db changed in place.
 
-``train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng)``: the loop
-alone. While it runs, the notebook's names ``minibatches`` and ``sgd_step`` are nnlib's (through
-``upstream``, so helper functions of the student's see them too), wrapped to log every call:
-the arguments of each ``minibatches`` call (n, batch size, the given ``rng``), the
-learning rate, momentum and weight decay of each ``sgd_step`` call, which epoch it belongs to,
-and whether the velocities it receives are the ones the previous step left (or zeros at the
-first step). The evidence is that log, the final ``W``, ``b`` and the returned loss history;
-the judge compares them with ``nnlib.fit`` run on the same network and seed (relative error
-1e-6). Cases: visible, 30 examples, batch size 8, 3 epochs; hidden, four with the loss
+``warmup(learning_rate, warmup_steps)``: the linear warm-up schedule (Goyal et al. 2017, sec.
+2.2), a function of the step s returning eta min(1, (s + 1) / S), constant for S = 0; its values
+at the steps of the ramp, its end and long after it are compared with ``nnlib.training.warmup``
+(relative error 1e-9). Cases: visible, eta = 0.5 with S = 4, and S = 0; hidden, S = 0, 1, one
+of 2..7, 10..39 and 50..199, each with its own eta. Named mistakes: a number returned instead
+of the schedule; ZeroDivisionError for S = 0; not constant for S = 0; the ramp starting at 0
+(s / S); no min (growing after the warm-up); integer division; a ramp of S + 1 steps; a ramp
+downwards; no warm-up; a ramp ending at eta / S.
+
+``gradients(net, X, y)``: ``(E, dW, db)`` of a mini-batch with the student's own forward and
+backward passes (their 03 and 04 code), compared with nnlib's ``net.forward`` / ``net.backward``
+and the loss's value (relative error 1e-6); calling any of nnlib's passes or loss values fails.
+The network is an ``nnlib.MLP`` built from the case's seed with biases that are not zero and an
+output layer scaled so that |z[L]| <= 8. Cases: visible, [3, 4, 3] tanh softmax with class ids
+(N = 5) and [2, 3, 4, 2] ReLU sum-of-squares (N = 4); hidden, one network per activation of the
+registry at depths 2 to 4, the four canonical pairs (softmax with class ids and with one-hot
+rows, sum-of-squares, binary cross-entropy, logistic with -1/+1 targets), odd widths, a batch of
+one, a network of equal widths, and two of depth 1. Named mistakes: the batch's sum instead of
+the mean (in the deltas or in E); db the mean of delta (1/N twice); db summed over the wrong
+axis; dW transposed; h' missing or evaluated at a; the hidden activation at the output layer;
+the (y - t)/N delta for the logistic pair; sigma'(z) in the delta of sigmoid with cross-entropy;
+h'(z[L]) in the output delta; W[l] for W[l+1] and a[l] for a[l-1] (equal widths); E without the
+1/2, averaged over the outputs, or the vector of E_n; the net changed; not a triple.
+
+``train(net, X, y, epochs, batch_size, learning_rate, momentum, weight_decay, rng,
+warmup_steps=0)``: the loop alone. While it runs, the notebook's names ``minibatches``,
+``sgd_step``, ``gradients`` and ``warmup`` are nnlib's (through ``upstream``, so helper
+functions of the student's see them too), wrapped to log every call: the arguments of each
+``minibatches`` call (n, batch size, the given ``rng``), each ``gradients`` call (rows, the
+trained net, before which step), the learning rate, momentum and weight decay of each
+``sgd_step`` call, which epoch it belongs to, and whether the velocities it receives are the
+ones the previous step left (or zeros at the first step). The evidence is that log, the final
+``W``, ``b`` and the returned loss history; the judge compares the learning rate of every step
+with the warm-up schedule and the rest with ``nnlib.fit(..., warmup_steps=S)`` run on the same
+network and seed (relative error 1e-6). Cases: visible, 30 examples, batch size 8, 3 epochs,
+without warm-up and with S = 6 (across the first epoch boundary); hidden, four with the loss
 (softmax cross-entropy with class ids or one-hot rows, sum-of-squares, binary cross-entropy),
 the hidden activation, the sizes, N, epochs (1 to 5), batch size (1, N, and two others with a
-remainder), learning rate, momentum (one case 0) and weight decay (one case 0) all drawn per
-case. Named mistakes: minibatches not called once per epoch (e.g. drawn once before the loop)
-or with other arguments; steps missing or extra; the learning rate divided by the batch size;
-momentum and learning rate swapped, or values that are not the arguments; the velocities reset
-(every epoch or every step) or not zeros at the start; ``net.W`` not updated; the gradient taken
-on the whole training set each step; as the history: E of the last mini-batch, E before the
-epoch, the mean of the mini-batch errors during the epoch, E with the weight-decay penalty, the
-accuracy, the error before training included, a history of the wrong length.
+remainder), learning rate, momentum (one case 0), weight decay (one case 0) and warm-up (longer
+than an epoch; over several one-step epochs; none) all drawn per case. Named mistakes:
+minibatches not called once per epoch (e.g. drawn once before the loop) or with other
+arguments; gradients never called (nnlib's backward pass used instead), or a step without it;
+steps missing or extra; the learning rate divided by the batch size; momentum and learning rate
+swapped, or values that are not the arguments; the warm-up missing, its step counter reset every
+epoch, counting epochs, read one step late or early, warmup called with other arguments; the
+warmup_steps parameter missing; the velocities reset (every epoch or every step) or not zeros at
+the start; ``net.W`` not updated; the gradient taken on the whole training set each step; as the
+history: E of the last mini-batch, E before the epoch, the mean of the mini-batch errors during
+the epoch, E with the weight-decay penalty, the accuracy, the error before training included, a
+history of the wrong length.
 
 ``train_digits(X, y, rng)``: the capstone, run with the student's own ``train``,
-``minibatches`` and ``sgd_step`` (no reference is swapped in, and nnlib's ``fit``, ``SGD.step``,
-``sgd_step`` and ``minibatches`` must not run). No wall clock decides: the work is bounded
-instead. The kernel counts every backward pass (calls of ``nnlib.network.backward``, which
-``net.backward`` runs): at most :data:`MAX_STEPS` steps, and at most :data:`MAX_WORK` examples
-through the backward pass times the network's parameters (the solution needs 230 steps and
-about 6.9e7; 15 epochs of mini-batches of 32 need 675 steps and 1.0e8). A run that passes a
-bound is stopped at its next ``sgd_step`` call, so that the bound also bounds its time. The
-judge rebuilds the returned network from its ``W``, ``b``, sizes and activations and computes
-its accuracy on the held-out test set of ``nnlib.data.digits()`` in the trusted process:
-at least :data:`MIN_ACCURACY` is required (the solution reaches about
-0.975). Cases: visible, seed 1; hidden, one seed drawn for the student. When the accuracy is
-too low the message names the piece that is wrong, from evidence recorded in the same call:
-the learning rate that ``train`` passes to ``sgd_step`` (divided by the batch size?), the
-student's ``sgd_step`` and ``minibatches`` run on their visible cases (judged as above), and
-a history that became NaN or infinite (diverged).
+``minibatches``, ``warmup``, ``gradients`` (their forward and backward passes) and ``sgd_step``
+(no reference is swapped in; nnlib's ``fit``, ``SGD.step``, ``sgd_step`` and ``minibatches``
+must not run, and a run of nnlib's backward pass, ``net.backward`` or ``net.gradients``, fails
+the case with its count). No wall clock decides: the work is bounded instead. The kernel
+counts every call of the student's ``gradients`` (and of nnlib's backward pass, should one
+run): at most :data:`MAX_STEPS` steps, and at most :data:`MAX_WORK` examples through them
+times the network's parameters (the solution needs 230 steps and about 6.9e7; 15 epochs of
+mini-batches of 32 need 675 steps and 1.0e8). A run that passes a bound is stopped at its next
+``sgd_step`` call, so that the bound also bounds its time. The judge rebuilds the returned
+network from its ``W``, ``b``, sizes and activations and computes its accuracy on the held-out
+test set of ``nnlib.data.digits()`` in the trusted process: at least :data:`MIN_ACCURACY` is
+required (the solution reaches 0.969 to 0.978 on seeds 0 to 7). Cases: visible, seed 1;
+hidden, one seed drawn for the student. When the accuracy is too low the message names the
+piece that is wrong, from evidence recorded in the same call: the learning rate that ``train``
+passes to ``sgd_step`` (divided by the batch size?), the student's ``gradients``, ``sgd_step``,
+``minibatches`` and ``warmup`` run on their visible cases (judged as above), and a history
+that became NaN or infinite (diverged).
 """
 from __future__ import annotations
 
@@ -76,7 +109,8 @@ import warnings
 
 import numpy as np
 
-from .. import checks, data, network, training
+from .. import activations, checks, data, network, training
+from ..losses import Loss
 from ..network import MLP
 from .base import Case, Exercise, Wrong
 from .registry import register
@@ -90,8 +124,9 @@ MAX_WORK = 3e8
 MIN_ACCURACY = 0.95
 
 
-__all__ = ["Minibatches", "SgdStep", "Train", "TrainDigits", "MAX_STEPS", "MAX_WORK",
-           "MIN_ACCURACY", "WorkBoundReached", "count_backward", "quiet", "reference_sgd_step"]
+__all__ = ["Minibatches", "SgdStep", "Warmup", "Gradients", "Train", "TrainDigits", "MAX_STEPS",
+           "MAX_WORK", "MIN_ACCURACY", "WorkBoundReached", "count_backward", "quiet",
+           "reference_sgd_step", "reference_gradients"]
 
 
 class WorkBoundReached(BaseException):
@@ -476,7 +511,330 @@ class SgdStep(Exercise):
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 3: train (the loop alone, with nnlib's minibatches and sgd_step)
+# Exercise 3: warmup (the learning-rate schedule)
+# --------------------------------------------------------------------------------------------
+@register
+class Warmup(Exercise):
+    name = "warmup"
+    assignment = ASSIGNMENT
+    references = (training.warmup,)
+
+    @staticmethod
+    def _case(lr, S, steps):
+        return Case(f"learning_rate={lr:.6g}, warmup_steps={S}", (float(lr), int(S)),
+                    data={"steps": [int(s) for s in steps]})
+
+    @staticmethod
+    def _steps(S):
+        """The steps s at which the schedule is read: the ramp, its end and long after it."""
+        return sorted(set(range(0, 2 * S + 4)) | {S + 10, 10 * S + 7, 100000})
+
+    def fixed_cases(self):
+        return [self._case(0.5, 4, self._steps(4)), self._case(0.1, 0, self._steps(0))]
+
+    def cases(self, rng):
+        out = []
+        for S in (0, 1, int(rng.integers(2, 8)), int(rng.integers(10, 40)), int(rng.integers(50, 200))):
+            lr = float(10.0 ** rng.uniform(-3, 0.5))
+            out.append(self._case(lr, S, self._steps(S)))
+        return out
+
+    def call(self, fn, case):
+        lr, S = case.args
+        schedule = fn(lr, S)
+        if not callable(schedule):
+            return {"callable": False, "returned": type(schedule).__name__, "values": None}
+        return {"callable": True, "returned": type(schedule).__name__,
+                "values": [_float(schedule(s)) for s in case.data["steps"]]}
+
+    def explain_error(self, case, error, message):
+        if error == "ZeroDivisionError":
+            return (f"warmup raised ZeroDivisionError ({message}) for warmup_steps = "
+                    f"{case.args[1]}: warmup_steps = 0 means no warm-up, a constant learning rate "
+                    f"(treat it before dividing by warmup_steps).")
+        return None
+
+    def judge(self, case, output):
+        lr, S = case.args
+        if not isinstance(output, dict):
+            raise Wrong("the result could not be read")
+        if not output["callable"]:
+            raise Wrong(f"warmup must return the schedule, a function of the step s (e.g. "
+                        f"`def schedule(step): ...; return schedule`), not a "
+                        f"{output['returned']}.")
+        steps = np.array(case.data["steps"], dtype=float)
+        expected = np.array([training.warmup(lr, S)(int(s)) for s in steps])
+        got = np.asarray(output["values"], dtype=float)
+        what = f"the learning rates eta_s at the steps s = {_list(steps)}"
+        if S == 0:
+            wrong = {"the learning rate is not constant for warmup_steps = 0 (no warm-up: "
+                     "eta_s = eta at every step)": np.zeros_like(expected)}
+        else:
+            ramp = lambda f: np.array([lr * f(s) for s in steps])  # noqa: E731
+            wrong = {
+                "the ramp starts at 0: eta_s = eta (s + 1) / S, so the first step (s = 0) "
+                "already takes eta / S": ramp(lambda s: min(1.0, s / S)),
+                "the learning rate keeps growing after the warm-up: eta_s = eta min(1, (s + 1) / S) "
+                "stays at eta from step S - 1 on": ramp(lambda s: (s + 1) / S),
+                "integer division (s + 1) // S: the schedule jumps instead of growing linearly; "
+                "divide with /": ramp(lambda s: min(1.0, (s + 1) // S)),
+                "the ramp takes S + 1 steps: eta_s = eta min(1, (s + 1) / S) reaches eta at step "
+                "s = S - 1": ramp(lambda s: min(1.0, (s + 1) / (S + 1))),
+                "the ramp goes the wrong way (from eta down): warm-up grows the learning rate":
+                    ramp(lambda s: max(0.0, 1.0 - s / S)),
+                "no warm-up: the learning rate is constant; grow it linearly over the first "
+                "warmup_steps steps": np.full_like(expected, lr),
+                f"the ramp ends at eta / S = {lr / S:.6g} instead of eta: multiply the learning "
+                f"rate by min(1, (s + 1) / S)": ramp(lambda s: min(1.0, (s + 1) / S) / S),
+            }
+        checks.check_array(got, expected, what, rtol=1e-9, wrong=wrong)
+
+
+def _list(steps):
+    s = [str(int(v)) for v in steps]
+    return ", ".join(s) if len(s) <= 12 else ", ".join(s[:10]) + ", ..., " + s[-1]
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 4: gradients (the student's own forward and backward passes)
+# --------------------------------------------------------------------------------------------
+def reference_gradients(net, X, y):
+    """nnlib's ``(E, dW, db)`` of the batch ``X``, ``y`` in the exercise's signature."""
+    fp = net.forward(X)
+    grads = net.backward(fp, y)
+    return net.loss.value(fp.z[-1], y, layer=net.L), grads.dW, grads.db
+
+
+def _variant(net, X, T, *, output=None, base=None, hprime=None, E_n=None, W_of=lambda l: l + 1,
+             a_index=lambda l: l - 1):
+    """``(E, dW, db)`` of a forward and backward pass with one piece replaced (the named wrong
+    variants of :class:`Gradients`). ``T``: float targets ``(N, K)``."""
+    L, N = net.L, X.shape[0]
+    h = net.hidden[1] if L > 1 else None
+    f = output or net.loss.output
+    z, a = [None], [np.asarray(X, dtype=float)]
+    for l in range(1, L + 1):
+        z.append(a[l - 1] @ net.W[l].T + net.b[l])
+        a.append(h(z[l]) if l < L else f(z[l]))
+    if E_n is None:
+        E = float(np.mean(net.loss.error.value(a[L], T)))
+    else:
+        E = float(np.mean(E_n(z[L], a[L], T)))
+    delta = [None] * (L + 1)
+    if base is not None:
+        delta[L] = base(z[L], a[L], T)
+    elif net.loss.error.name == "logistic":                  # -t sigma(-t z) / N
+        delta[L] = -T * activations.sigmoid(-T * z[L]) / N
+    else:                                                    # (y - t) / N
+        delta[L] = (a[L] - T) / N
+    for l in range(L - 1, 0, -1):
+        delta[l] = (delta[l + 1] @ net.W[W_of(l)]) * (h.prime(z[l]) if hprime is None else hprime(h, z[l], a[l]))
+    dW = [None] + [delta[l].T @ a[a_index(l)] for l in range(1, L + 1)]
+    db = [None] + [delta[l].sum(axis=0) for l in range(1, L + 1)]
+    return E, dW, db
+
+
+@register
+class Gradients(Exercise):
+    name = "gradients"
+    assignment = ASSIGNMENT
+    # (net.error and net.evaluate run MLP.forward, so they fail too; they are not listed, since
+    # the static scan would then flag every ``net.loss.error`` of an answer)
+    references = (network.forward, network.backward, network.dense, MLP.forward, MLP.backward,
+                  MLP.gradients, Loss.value, Loss.delta, Loss.per_example, reference_gradients)
+
+    @staticmethod
+    def _case(sizes, hidden, loss, N, targets, seed, what=""):
+        label = (f"network {sizes}, {hidden if len(sizes) > 2 else 'no hidden layer'}, {loss}"
+                 f"{' with ' + targets if targets else ''}, N={N}{' (a batch of one)' if N == 1 else ''}"
+                 f"{what}")
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(N, sizes[0]))
+        K = sizes[-1]
+        if loss == "softmax_ce":
+            ids = rng.integers(0, K, size=N)
+            y = ids if targets == "class ids" else np.eye(K)[ids]
+        elif loss == "bce":
+            y = rng.integers(0, 2, size=(N, K)).astype(float)
+        elif loss == "logistic":
+            y = rng.choice([-1.0, 1.0], size=(N, K))
+        else:
+            y = rng.normal(size=(N, K))
+        return Case(label, (X, y), {"sizes": [int(s) for s in sizes], "hidden": hidden,
+                                    "loss": loss, "seed": int(seed)})
+
+    @staticmethod
+    def network(case):
+        """The case's network: nnlib's initialization, then biases that are not zero; the
+        output layer is scaled down where needed so that |z[L]| <= 8 (outputs stay away from
+        0 and 1: a plain ln y is then accurate, the stable form is not required here)."""
+        s = case.kwargs
+        rng = np.random.default_rng(s["seed"] + 1)
+        net = MLP(s["sizes"], hidden=s["hidden"], loss=s["loss"], rng=rng)
+        for l in range(1, net.L + 1):
+            net.b[l] = 0.3 * rng.normal(size=net.b[l].shape)
+        with quiet():
+            a = np.asarray(case.args[0], dtype=float)   # by hand: nnlib's forward is forbidden here
+            for l in range(1, net.L + 1):
+                z = a @ net.W[l].T + net.b[l]
+                a = net.hidden[l](z) if l < net.L else z
+            top = float(np.max(np.abs(z)))
+        if top > 8.0:
+            net.W[-1] = net.W[-1] * (8.0 / top)
+            net.b[-1] = net.b[-1] * (8.0 / top)
+        return net
+
+    def fixed_cases(self):
+        return [self._case([3, 4, 3], "tanh", "softmax_ce", 5, "class ids", 11),
+                self._case([2, 3, 4, 2], "relu", "sse", 4, "", 12)]
+
+    def cases(self, rng):
+        out = []
+        acts = [str(a) for a in rng.permutation(["identity", "sigmoid", "tanh", "relu", "leaky_relu",
+                                                 "elu", "swish", "gelu"])]
+        pairs = [("softmax_ce", "class ids"), ("softmax_ce", "one-hot rows"), ("sse", ""),
+                 ("bce", ""), ("logistic", "")]
+        order = [int(k) for k in rng.permutation(len(pairs))]
+        for k, act in enumerate(acts):
+            L = [2, 3, 4][k % 3]
+            sizes = [int(s) for s in rng.integers(1, 7, size=L + 1)]
+            loss, targets = pairs[order[k % len(pairs)]]
+            if loss == "softmax_ce":
+                sizes[-1] = max(sizes[-1], 2)
+            N = 1 if k == 3 else int(rng.integers(2, 9))
+            if k == 5:                            # equal widths: W[l] for W[l+1] runs silently
+                n = int(rng.integers(2, 5))
+                sizes = [n] * (L + 1)
+            out.append(self._case(sizes, act, loss, N, targets, int(rng.integers(2**31))))
+        for loss, targets in (("softmax_ce", "class ids"), ("logistic", "")):   # L = 1
+            sizes = [int(rng.integers(2, 6)), int(rng.integers(2, 5))]
+            out.append(self._case(sizes, "tanh", loss, int(rng.integers(2, 7)), targets,
+                                  int(rng.integers(2**31))))
+        return out
+
+    def call(self, fn, case):
+        X, y = case.args
+        net = self.network(case)
+        W0, b0 = [None] + [w.copy() for w in net.W[1:]], [None] + [v.copy() for v in net.b[1:]]
+        result = fn(net, X, y)
+        changed = any(not np.array_equal(np.asarray(net.W[l]), W0[l]) or
+                      not np.array_equal(np.asarray(net.b[l]), b0[l]) for l in range(1, net.L + 1))
+        if isinstance(result, tuple) or isinstance(result, list):
+            items = list(result)
+        else:
+            items = None
+        out = {"items": None, "returned": type(result).__name__, "changed_net": changed}
+        if items is not None:
+            out["items"] = [list(v) if isinstance(v, (list, tuple)) else v for v in items]
+        return out
+
+    def explain_error(self, case, error, message):
+        X, y = case.args
+        if error == "ValueError" and "broadcast" in message and np.ndim(y) == 1:
+            return (f"gradients raised ValueError ({message}): the targets y are class ids of "
+                    f"shape {np.shape(y)} here; turn them into one-hot rows T of shape (N, K) "
+                    f"first (np.eye(K)[y]) before computing y - T.")
+        if error in ("ValueError", "IndexError", "TypeError", "AttributeError"):
+            return (f"gradients raised {error}: {message}. Check the pieces: the forward pass "
+                    f"z[l] = a[l-1] @ W[l].T + b[l], the hidden activation net.hidden[1] (an "
+                    f"Activation: h(z) and h.prime(z); no hidden layer when net.L = 1), the "
+                    f"output unit net.loss.output, targets as (N, K) rows, and the recursion "
+                    f"delta[l] = (delta[l+1] @ W[l+1]) * h'(z[l]).")
+        return None
+
+    def judge(self, case, output):
+        X, y = case.args
+        net = self.network(case)
+        L, N = net.L, X.shape[0]
+        if not isinstance(output, dict):
+            raise Wrong("the result could not be read")
+        if output.get("changed_net"):
+            raise Wrong("gradients changed net.W or net.b: it computes E and the gradients only; "
+                        "the update is sgd_step's job.")
+        items = output.get("items")
+        if items is None or len(items) != 3:
+            got = (f"{len(items)} values" if items is not None else f"a {output.get('returned')}")
+            hint = (" (E first, then the lists dW and db)" if items is not None and len(items) == 2
+                    else "")
+            raise Wrong(f"return the triple (E, dW, db){hint}; got {got}.")
+        E, dW, db = items
+        E_ref, dW_ref, db_ref = reference_gradients(net, X, y)
+        T = net.loss.targets(y, (N, net.sizes[-1]), layer=L)
+        pair = net.loss.error.name
+        variants = {}
+        if L > 1:
+            variants["missing the activation derivative h'(z[l]) in the recursion delta[l] = "
+                     "(delta[l+1] @ W[l+1]) * h'(z[l])"] = _variant(net, X, T, hprime=lambda h, z_l, a_l: 1.0)
+            variants["h' evaluated at the activation a[l]; it is a function of the pre-activation: "
+                     "h.prime(z[l])"] = _variant(net, X, T, hprime=lambda h, z_l, a_l: h.prime(a_l))
+            h = net.hidden[1]
+            variants["the output layer uses the hidden activation; its unit is the pair's output "
+                     "unit f, net.loss.output (identity, sigmoid or softmax)"] = \
+                _variant(net, X, T, output=h)
+            if len(set(net.sizes)) == 1:
+                variants["off by one layer: the recursion uses W[l+1], the weights of the NEXT "
+                         "layer, not W[l]"] = _variant(net, X, T, W_of=lambda l: l)
+                variants["dW[l] = delta[l].T @ a[l]: the gradient of W[l] uses a[l-1], the input "
+                         "of layer l"] = _variant(net, X, T, a_index=lambda l: l)
+        if pair == "logistic":
+            variants["the delta (y - t)/N of the other pairs: for the logistic loss with targets in "
+                     "{-1, +1} the output delta is -t sigma(-t z[L]) / N"] = \
+                _variant(net, X, T, base=lambda z_L, y_L, T_: (y_L - T_) / N)
+        if pair == "bce":
+            variants["the output unit's derivative in the output delta: (y - t) sigma'(z[L]) / N "
+                     "belongs to a sigmoid with the squared error; for sigmoid with cross-entropy "
+                     "it cancels and delta[L] = (y - t)/N"] = \
+                _variant(net, X, T, base=lambda z_L, y_L, T_: (y_L - T_) * y_L * (1 - y_L) / N)
+        if pair in ("sse", "bce", "softmax_ce") and L > 1:
+            variants["the hidden activation's derivative h'(z[L]) in the output delta: for a "
+                     "canonical pair delta[L] = (y - t)/N"] = \
+                _variant(net, X, T, base=lambda z_L, y_L, T_: (y_L - T_) * net.hidden[1].prime(z_L) / N)
+        where = f"({case.label})"
+        wrong_E = {d: v[0] for d, v in variants.items()}
+        if pair == "sse":
+            wrong_E["E without the 1/2: E_n = 1/2 sum_k (y_k - t_k)^2"] = 2 * E_ref
+        if net.sizes[-1] > 1 and pair in ("sse", "bce", "logistic"):
+            wrong_E["E averaged over the K outputs too: E_n sums over the outputs, E is the mean "
+                    "over the batch only"] = E_ref / net.sizes[-1]
+        if N > 1:
+            wrong_E["E summed over the batch: E is the mean, (1/N) sum_n E_n"] = N * E_ref
+        if np.ndim(E) != 0 and np.size(E) == N and N > 1:
+            raise Wrong(f"E {where} has shape {np.shape(E)}: the errors E_n of the examples; E is "
+                        f"their mean over the batch, a single number.")
+        checks.check_scalar(E, E_ref, f"E {where}", rtol=1e-6, wrong=wrong_E)
+        if not isinstance(dW, (list, tuple)) or not isinstance(db, (list, tuple)):
+            raise Wrong("dW and db must be lists indexed by layer (entry 0 None).")
+        if len(dW) != L + 1 or len(db) != L + 1:
+            raise Wrong(f"dW and db must be lists indexed by layer 0..L = 0..{L} (length {L + 1}, "
+                        f"entry 0 None); got lengths {len(dW)} and {len(db)}.")
+        for l in range(L, 0, -1):
+            n_l, n_prev = dW_ref[l].shape
+            shape_W, shape_b = np.shape(dW[l]), np.shape(db[l])
+            if shape_W == (n_prev, n_l) and n_l != n_prev:
+                raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}: "
+                            f"transposed; dW[l] = delta[l].T @ a[l-1] has the shape of W[l].")
+            if shape_b == (N,) and N != n_l:
+                raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is "
+                            f"delta[l] summed over the batch (axis 0), delta[l].sum(axis=0).")
+            if shape_b == (N, n_l) and N > 1:
+                raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is "
+                            f"delta[l] summed over the batch, delta[l].sum(axis=0).")
+            wrong_W = {d: v[1][l] for d, v in variants.items()}
+            if n_l == n_prev:
+                wrong_W["transposed: a[l-1].T @ delta[l] instead of dW[l] = delta[l].T @ a[l-1]"] = \
+                    dW_ref[l].T
+            checks.check_array(dW[l], dW_ref[l], f"dW[{l}] {where}", rtol=1e-6, batch_size=N,
+                               wrong=wrong_W)
+            wrong_b = {d: v[2][l] for d, v in variants.items()}
+            if N > 1:
+                wrong_b["db[l] is the mean of delta[l] over the batch: it is the sum, "
+                        "delta[l].sum(axis=0), because the 1/N is already inside delta"] = db_ref[l] / N
+            checks.check_array(db[l], db_ref[l], f"db[{l}] {where}", rtol=1e-6, batch_size=N,
+                               wrong=wrong_b)
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 5: train (the loop alone, with nnlib's minibatches, sgd_step, warmup, gradients)
 # --------------------------------------------------------------------------------------------
 def _reference_minibatches(n, batch_size, rng):
     return training.minibatches(n, batch_size, rng)
@@ -501,10 +859,20 @@ def _velocity_state(vW, vb, saved, W):
 class _TrainLog:
     """The logging wrappers installed over nnlib's minibatches and sgd_step during a call."""
 
-    def __init__(self, rng, W):
-        self.rng, self.W = rng, W
+    def __init__(self, rng, W, net=None):
+        self.rng, self.W, self.net = rng, W, net
         self.minibatches, self.steps, self.velocity, self.epoch_of_step = [], [], [], []
+        self.gradient_calls, self.warmup_calls = [], []
         self.saved = None
+
+    def gradients_fn(self, net, X, y):
+        self.gradient_calls.append([_float(np.shape(X)[0]) if np.ndim(X) else math.nan,
+                                    net is self.net, len(self.steps)])
+        return reference_gradients(net, X, y)
+
+    def warmup_fn(self, learning_rate, warmup_steps):
+        self.warmup_calls.append([_float(learning_rate), _float(warmup_steps)])
+        return training.warmup(learning_rate, warmup_steps)
 
     def minibatches_fn(self, n, batch_size, rng):
         self.minibatches.append([_float(n), _float(batch_size), rng is self.rng])
@@ -522,14 +890,20 @@ class _TrainLog:
 
     def evidence(self):
         return {"minibatches": self.minibatches, "steps": self.steps,
-                "velocity": self.velocity, "epoch_of_step": self.epoch_of_step}
+                "velocity": self.velocity, "epoch_of_step": self.epoch_of_step,
+                "gradient_calls": self.gradient_calls, "warmup_calls": self.warmup_calls}
 
 
 def _steps_per_epoch(N, B):
     return -(-N // B)
 
 
-def _reference_trajectory(net, X, T, epochs, B, lr, mu, wd, rng_seed):
+def _schedule(lr, S):
+    """The learning rate of every step: nnlib's linear warm-up (constant when S = 0)."""
+    return training.warmup(lr, S) if S else (lambda step: lr)
+
+
+def _reference_trajectory(net, X, T, epochs, B, lr, mu, wd, rng_seed, S=0):
     """Replicate ``nnlib.fit``'s loop (same draws, same step), keeping what the named wrong
     histories need: the parameters before every step and every epoch's batches."""
     net = net.copy()
@@ -537,24 +911,26 @@ def _reference_trajectory(net, X, T, epochs, B, lr, mu, wd, rng_seed):
     T = net.loss.targets(T, (X.shape[0], net.sizes[-1]), layer=net.L)
     before, batches = [], []
     vel = (None, None)
+    eta = _schedule(lr, S)
     for _ in range(epochs):
         epoch = training.minibatches(X.shape[0], B, rng)
         batches.append(epoch)
         for idx in epoch:
             before.append((_layers(net.W), _layers(net.b)))
             grads = net.backward(net.forward(X[idx]), T[idx], targets_checked=True)
-            vel = training.sgd_step(net.W, net.b, grads.dW, grads.db, lr, mu, wd, *vel)
+            vel = training.sgd_step(net.W, net.b, grads.dW, grads.db, eta(len(before) - 1), mu, wd, *vel)
     before.append((_layers(net.W), _layers(net.b)))
     return before, batches
 
 
-def _full_batch_weights(net, X, T, epochs, B, lr, mu, wd):
+def _full_batch_weights(net, X, T, epochs, B, lr, mu, wd, S=0):
     """Final weights when every step takes the gradient on the whole X (a named mistake)."""
     net = net.copy()
     vel = (None, None)
-    for _ in range(epochs * _steps_per_epoch(X.shape[0], B)):
+    eta = _schedule(lr, S)
+    for k in range(epochs * _steps_per_epoch(X.shape[0], B)):
         grads = net.backward(net.forward(X), T)
-        vel = training.sgd_step(net.W, net.b, grads.dW, grads.db, lr, mu, wd, *vel)
+        vel = training.sgd_step(net.W, net.b, grads.dW, grads.db, eta(k), mu, wd, *vel)
     return net
 
 
@@ -563,25 +939,29 @@ class Train(Exercise):
     name = "train"
     assignment = ASSIGNMENT
     references = (training.fit, training.SGD.step)
-    upstream = {"minibatches": _reference_minibatches, "sgd_step": reference_sgd_step}
+    upstream = {"minibatches": _reference_minibatches, "sgd_step": reference_sgd_step,
+                "gradients": reference_gradients, "warmup": training.warmup}
     test_students = 20  # each case trains a small network (and the judge runs nnlib.fit)
 
     @staticmethod
-    def _case(X, y, epochs, B, lr, mu, wd, sizes, hidden, loss, init_seed, rng_seed, what):
+    def _case(X, y, epochs, B, lr, mu, wd, sizes, hidden, loss, init_seed, rng_seed, what, S=0):
         N = X.shape[0]
         label = (f"{what}, N={N}, sizes {sizes}, {hidden}, {loss}, {epochs} epoch"
                  f"{'s' if epochs != 1 else ''}, batch size {B}, eta={lr:.3g}, mu={mu:.3g}, "
-                 f"lambda={wd:.3g}")
+                 f"lambda={wd:.3g}" + (f", warm-up over {S} steps" if S else ""))
         return Case(label, (X, y, int(epochs), int(B), float(lr), float(mu), float(wd)),
                     {"sizes": [int(s) for s in sizes], "hidden": hidden, "loss": loss,
-                     "init_seed": int(init_seed), "rng_seed": int(rng_seed)})
+                     "init_seed": int(init_seed), "rng_seed": int(rng_seed),
+                     "warmup_steps": int(S)})
 
     def fixed_cases(self):
         data_rng = np.random.default_rng(3)
         X = data_rng.normal(size=(30, 4))
         y = data_rng.integers(0, 3, size=30)
         return [self._case(X, y, 3, 8, 0.2, 0.9, 0.01, [4, 5, 3], "tanh", "softmax_ce", 0, 1,
-                           "class ids")]
+                           "class ids"),
+                self._case(X, y, 3, 8, 0.5, 0.9, 0.01, [4, 5, 3], "tanh", "softmax_ce", 0, 1,
+                           "class ids", S=6)]
 
     def cases(self, rng):
         out = []
@@ -614,14 +994,21 @@ class Train(Exercise):
             wd = 0.0 if k == 3 else float(rng.uniform(0.001, 0.05))
             lr = float(rng.uniform(0.01, 0.1) if k == 1 else rng.uniform(0.01, 0.3))
             init_seed, rng_seed = int(rng.integers(2**31)), int(rng.integers(2**31))
+            per_epoch = _steps_per_epoch(N, B)
+            # warm-up across an epoch boundary (k = 0), over several one-step epochs (k = 2)
+            S = 0
+            if k == 0:
+                S = per_epoch + int(rng.integers(1, per_epoch + 1))
+            elif k == 2:
+                S = int(rng.integers(2, epochs + 1))
             case = self._case(X, y, epochs, B, lr, mu, wd, sizes, hidden, loss, init_seed,
-                              rng_seed, what)
+                              rng_seed, what, S)
             for _ in range(6):  # a case whose training diverges says nothing: smaller steps
                 if self._stable(case):
                     break
                 lr /= 4
                 case = self._case(X, y, epochs, B, lr, mu, wd, sizes, hidden, loss, init_seed,
-                                  rng_seed, what)
+                                  rng_seed, what, S)
             out.append(case)
         return out
 
@@ -632,6 +1019,7 @@ class Train(Exercise):
         with quiet():
             try:
                 loss = training.fit(net, X, y, epochs, B, lr, mu, wd,
+                                    warmup_steps=case.kwargs["warmup_steps"],
                                     rng=np.random.default_rng(case.kwargs["rng_seed"]),
                                     record="full").loss
             except training.TrainingDiverged:
@@ -648,10 +1036,13 @@ class Train(Exercise):
         X, y, epochs, B, lr, mu, wd = case.args
         net = self.network(case)
         rng = np.random.default_rng(case.kwargs["rng_seed"])
-        log = _TrainLog(rng, net.W)
+        log = _TrainLog(rng, net.W, net)
         with quiet(), replaced_globals(fn, {"minibatches": log.minibatches_fn,
-                                            "sgd_step": log.sgd_step_fn}):
-            history = fn(net, X, y, epochs, B, lr, mu, wd, rng)
+                                            "sgd_step": log.sgd_step_fn,
+                                            "gradients": log.gradients_fn,
+                                            "warmup": log.warmup_fn}):
+            history = fn(net, X, y, epochs, B, lr, mu, wd, rng,
+                         warmup_steps=case.kwargs["warmup_steps"])
         if history is not None and not isinstance(history, (list, tuple, np.ndarray)):
             try:
                 history = list(history)
@@ -662,6 +1053,10 @@ class Train(Exercise):
         return {"history": history, "W": list(net.W), "b": list(net.b), **log.evidence()}
 
     def explain_error(self, case, error, message):
+        if error == "TypeError" and "warmup_steps" in message:
+            return (f"train raised TypeError ({message}): train takes the keyword argument "
+                    f"warmup_steps=0 after rng, train(net, X, y, epochs, batch_size, "
+                    f"learning_rate, momentum, weight_decay, rng, warmup_steps=0).")
         if error == "TypeError" and "sgd_step" in message:
             return (f"train raised TypeError ({message}). Call sgd_step(net.W, net.b, grads.dW, "
                     f"grads.db, vW, vb, learning_rate, momentum, weight_decay).")
@@ -698,21 +1093,28 @@ class Train(Exercise):
         if epoch_of != [1 + k // per_epoch for k in range(len(steps))]:
             raise Wrong("the steps do not follow the epochs' mini-batches: make one step for each "
                         "mini-batch of the epoch's minibatches(...) call, in order.")
+        self._judge_gradient_calls(output, N, len(steps))
+        S = case.kwargs.get("warmup_steps", 0)
+        eta = _schedule(lr, S)
         sizes = ([B] * (N // B) + ([N % B] if N % B else [])) if B < N else [N]
         for k, (got_lr, got_mu, got_wd) in enumerate(steps):
-            if got_lr != lr:
+            want = eta(k)
+            if not math.isclose(got_lr, want, rel_tol=1e-12):
                 size = sizes[k % per_epoch]
-                if got_lr > 0 and size > 1 and math.isclose(got_lr * size, lr, rel_tol=1e-9):
-                    raise Wrong(f"sgd_step got learning_rate={got_lr:.6g}, expected {lr:.6g}: the "
-                                f"learning rate divided by the batch size ({size}). net.backward "
-                                f"already returns the gradient of the batch mean, so pass the "
+                if got_lr > 0 and size > 1 and math.isclose(got_lr * size, want, rel_tol=1e-9):
+                    raise Wrong(f"sgd_step got learning_rate={got_lr:.6g}, expected {want:.6g}: the "
+                                f"learning rate divided by the batch size ({size}). Your gradients "
+                                f"already return the gradient of the batch mean, so pass the "
                                 f"learning rate unchanged.")
-                if got_lr == mu and got_mu == lr:
+                if got_lr == mu and got_mu == want:
                     raise Wrong(f"sgd_step got learning_rate={got_lr:.6g} and momentum="
                                 f"{got_mu:.6g}: learning rate and momentum swapped. The order is "
                                 f"sgd_step(W, b, dW, db, vW, vb, learning_rate, momentum, weight_decay).")
-                raise Wrong(f"sgd_step got learning_rate={_fmt(got_lr)}, expected {lr:.6g} (pass "
-                            f"train's learning_rate argument).")
+                if S:
+                    self._judge_schedule(output, steps, lr, S, per_epoch, k)
+                raise Wrong(f"sgd_step got learning_rate={_fmt(got_lr)} at step {k + 1}, expected "
+                            f"{want:.6g} (pass train's learning_rate argument"
+                            + (", through the warm-up schedule" if S else "") + ").")
             if (got_mu, got_wd) != (mu, wd):
                 raise Wrong(f"sgd_step got momentum={_fmt(got_mu)}, weight_decay={_fmt(got_wd)}; "
                             f"expected {mu:.6g} and {wd:.6g} (pass train's arguments).")
@@ -740,6 +1142,7 @@ class Train(Exercise):
         ref = net0.copy()
         with quiet():
             expected = training.fit(ref, X, y, epochs, B, lr, mu, wd,
+                                    warmup_steps=case.kwargs.get("warmup_steps", 0),
                                     rng=np.random.default_rng(case.kwargs["rng_seed"]),
                                     record="full")  # train records net.error(X, y) per epoch
         gW, gb = output["W"], output["b"]
@@ -758,13 +1161,14 @@ class Train(Exercise):
                     if full is None:
                         with quiet():
                             full = _full_batch_weights(net0, X, net0.loss.targets(
-                                y, (N, net0.sizes[-1]), layer=net0.L), epochs, B, lr, mu, wd)
+                                y, (N, net0.sizes[-1]), layer=net0.L), epochs, B, lr, mu, wd,
+                                case.kwargs.get("warmup_steps", 0))
                     alt = full.W[l] if name.startswith("net.W") else full.b[l]
                     if np.shape(got) == np.shape(alt) and checks.relative_error(
                             np.asarray(got, dtype=float), alt) <= 1e-6:
                         raise Wrong(f"{e} Your steps take the gradient on the whole training set: "
-                                    f"each step uses its mini-batch, net.forward(X[idx]) and "
-                                    f"net.backward(fp, y[idx]).") from None
+                                    f"each step uses its mini-batch, gradients(net, X[idx], "
+                                    f"y[idx]).") from None
                     raise Wrong(f"{e} Your loop called minibatches and sgd_step as it should, but "
                                 f"the weights differ from nnlib.fit's: do you draw other random "
                                 f"numbers from rng, train on other rows than X[idx], y[idx], or "
@@ -784,13 +1188,60 @@ class Train(Exercise):
         self._judge_history(case, net0, hist, loss, what)
 
     @staticmethod
+    def _judge_gradient_calls(output, N, n_steps):
+        """Every step's gradient comes from the notebook's gradients, on the mini-batch."""
+        calls = list(output.get("gradient_calls") or [])
+        if not calls:
+            raise Wrong("your train never called gradients: compute each mini-batch's gradients "
+                        "with your own gradients(net, X[idx], y[idx]); net.backward is nnlib's "
+                        "backward pass, not yours.")
+        if any(not same_net for _, same_net, _ in calls):
+            raise Wrong("gradients was called with another network than net: pass the network "
+                        "being trained, gradients(net, X[idx], y[idx]).")
+        per_step = [sum(1 for _, _, before in calls if before == k) for k in range(n_steps)]
+        if any(c == 0 for c in per_step):
+            k = per_step.index(0)
+            raise Wrong(f"step {k + 1} was taken without a call of gradients before it: call "
+                        f"gradients(net, X[idx], y[idx]) once per mini-batch, then sgd_step.")
+
+    @staticmethod
+    def _judge_schedule(output, steps, lr, S, per_epoch, k):
+        """The learning rates passed to sgd_step differ from the warm-up schedule at step k:
+        name how."""
+        got = np.array([s[0] for s in steps], dtype=float)
+        n = len(got)
+        ramp = training.warmup(lr, S)
+        variants = {
+            "the step counter starts again at 0 every epoch; it counts the steps of the whole "
+            "run, across epochs": [ramp(j % per_epoch) for j in range(n)],
+            "the warm-up is missing: the learning rate is constant from the first step; use "
+            "warmup(learning_rate, warmup_steps)(step) with a step counter": [lr] * n,
+            "the schedule is read one step late: the first step takes warmup(...)(0), so the "
+            "counter starts at 0 and grows by one after each step": [ramp(j + 1) for j in range(n)],
+            "the schedule is read one step early: the counter must be 0 at the first step":
+                [ramp(j - 1) if j else ramp(0) for j in range(n)],
+            "the step counter counts epochs, not steps: it grows by one after each mini-batch":
+                [ramp(j // per_epoch) for j in range(n)],
+        }
+        for description, alt in variants.items():
+            if np.allclose(got, alt, rtol=1e-9, atol=0):
+                raise Wrong(f"sgd_step got learning_rate={got[k]:.6g} at step {k + 1}, expected "
+                            f"{ramp(k):.6g}: {description}.")
+        calls = list(output.get("warmup_calls") or [])
+        if calls and any(c != [lr, float(S)] for c in calls):
+            bad = next(c for c in calls if c != [lr, float(S)])
+            raise Wrong(f"warmup was called as warmup({_fmt(bad[0])}, {_fmt(bad[1])}); call it "
+                        f"with train's arguments, warmup(learning_rate, warmup_steps).")
+
+    @staticmethod
     def _judge_history(case, net0, hist, loss, what):
         """The history differs from nnlib.fit's: name the mistake (the named variants need the
         parameters before every step, so they are computed only here)."""
         X, y, epochs, B, lr, mu, wd = case.args
         per_epoch = _steps_per_epoch(X.shape[0], B)
         before, batches = _reference_trajectory(net0, X, y, epochs, B, lr, mu, wd,
-                                                case.kwargs["rng_seed"])
+                                                case.kwargs["rng_seed"],
+                                                case.kwargs.get("warmup_steps", 0))
         probe = net0.copy()
 
         def error_at(params, rows=None):
@@ -835,7 +1286,7 @@ class Train(Exercise):
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 4: train_digits (the capstone, with the student's own pieces)
+# Exercise 6: train_digits (the capstone, with the student's own pieces)
 # --------------------------------------------------------------------------------------------
 @functools.lru_cache(maxsize=1)
 def _digits():
@@ -872,30 +1323,51 @@ def _positional(fn, args, kwargs):
 
 
 class _PieceLog:
-    """Wrappers around the student's own train and sgd_step: what train was asked and what it
-    passed on (the learning rate above all). They pass every call through unchanged, until the
-    backward passes counted in ``counter`` pass a work bound (then :class:`WorkBoundReached`)."""
+    """Wrappers around the student's own train, gradients and sgd_step: what train was asked
+    and what it passed on (the learning rate above all), and the work of every gradients call
+    (``counter``: ``steps`` calls, ``work`` the examples in the batch times the parameters of
+    the network, summed). They pass every call through unchanged, until the work passes a
+    bound: the next ``sgd_step`` raises :class:`WorkBoundReached`."""
 
-    def __init__(self, space, counter):
+    def __init__(self, space, counter, nnlib_counter=None):
         self.counter = counter
+        self.nnlib_counter = {} if nnlib_counter is None else nnlib_counter
+        counter.setdefault("steps", 0)
+        counter.setdefault("work", 0.0)
         self.train_calls, self.step_args = [], []
         self.inner_train, self.inner_step = space.get("train"), space.get("sgd_step")
+        self.inner_gradients = space.get("gradients")
 
     def names(self):
         out = {}
         inner_train, inner_step = self.inner_train, self.inner_step
+        inner_gradients = self.inner_gradients
         if callable(inner_train):
             def train(*args, **kwargs):
                 a = _positional(inner_train, args, kwargs)
                 if a is not None and len(a) >= 8:   # net, X, y, epochs, batch_size, lr, mu, wd
                     self.train_calls.append([_float(a[3]), _float(a[4]), _float(a[5]),
                                              _float(a[6]), _float(a[7]),
-                                             float(np.shape(a[1])[0]) if np.ndim(a[1]) else math.nan])
+                                             float(np.shape(a[1])[0]) if np.ndim(a[1]) else math.nan,
+                                             _float(a[9]) if len(a) >= 10 else 0.0])
                 return inner_train(*args, **kwargs)
             out["train"] = train
+        if callable(inner_gradients):
+            def gradients(*args, **kwargs):
+                self.counter["steps"] += 1
+                try:
+                    net, X = (_positional(inner_gradients, args, kwargs) or (None, None))[:2]
+                    params = sum(np.size(w) + np.shape(w)[0] for w in net.W[1:])
+                    self.counter["work"] += float(np.shape(X)[0]) * float(params)
+                except Exception:  # an odd call: counted as a step, its work unknown
+                    self.counter["work"] = math.inf
+                return inner_gradients(*args, **kwargs)
+            out["gradients"] = gradients
         if callable(inner_step):
             def sgd_step(*args, **kwargs):
-                if self.counter.get("steps", 0) > MAX_STEPS or self.counter.get("work", 0) > MAX_WORK:
+                other = self.nnlib_counter
+                if self.counter.get("steps", 0) + other.get("steps", 0) > MAX_STEPS or \
+                        self.counter.get("work", 0) + other.get("work", 0) > MAX_WORK:
                     raise WorkBoundReached()
                 a = _positional(inner_step, args, kwargs)
                 if a is not None and len(a) >= 9 and len(self.step_args) < 5000:
@@ -909,6 +1381,9 @@ class _PieceLog:
 class TrainDigits(Exercise):
     name = "train_digits"
     assignment = ASSIGNMENT
+    # the whole run is the student's: nnlib's training loop, step and batches must not run;
+    # nnlib's backward pass is counted (``count_backward``) and fails the case with its own
+    # diagnosis (its forward pass may run: net.error and net.accuracy measure the result)
     references = (training.fit, training.SGD.step, training.sgd_step, training.minibatches)
     test_students = 1  # every case trains a network on the digits
 
@@ -927,15 +1402,17 @@ class TrainDigits(Exercise):
     def call(self, fn, case):
         X, y, rng = case.args
         space = getattr(fn, "__globals__", {})
-        counter = {}
-        pieces = _PieceLog(space, counter)
+        counter, nnlib_counter = {}, {}
+        pieces = _PieceLog(space, counter, nnlib_counter)
         stopped = False
-        with quiet(), replaced_globals(fn, pieces.names()), count_backward(counter):
+        with quiet(), replaced_globals(fn, pieces.names()), count_backward(nnlib_counter):
             try:
                 result = fn(X, y, rng)
             except WorkBoundReached:
                 result, stopped = None, True
-        out = {"steps": counter.get("steps", 0), "work": counter.get("work", 0.0), "stopped": stopped,
+        out = {"steps": counter.get("steps", 0) + nnlib_counter.get("steps", 0),
+               "work": counter.get("work", 0.0) + nnlib_counter.get("work", 0.0),
+               "nnlib_backward": nnlib_counter.get("steps", 0), "stopped": stopped,
                "train_calls": pieces.train_calls, "step_args": pieces.step_args,
                "result": f"a {type(result).__name__}", "net": None, "history": None}
         if isinstance(result, tuple) and len(result) == 2:
@@ -951,6 +1428,8 @@ class TrainDigits(Exercise):
         with quiet():
             out["probe_sgd_step"] = _probe(SgdStep(), pieces.inner_step)
             out["probe_minibatches"] = _probe(Minibatches(), space.get("minibatches"))
+            out["probe_gradients"] = _probe(Gradients(), pieces.inner_gradients)
+            out["probe_warmup"] = _probe(Warmup(), space.get("warmup"))
         return out
 
     def judge(self, case, output):
@@ -978,9 +1457,17 @@ class TrainDigits(Exercise):
         if net_ev["loss"] != "softmax_ce" or net_ev["output"] != "softmax":
             raise Wrong(f"build the MLP with loss=\"softmax_ce\" (softmax output, cross-entropy); "
                         f"got the error {net_ev['loss']!r} with a {net_ev['output']!r} output.")
+        nnlib_backward = int(output.get("nnlib_backward", 0))
+        if nnlib_backward:
+            never = steps == nnlib_backward
+            raise Wrong(f"nnlib's backward pass ran {nnlib_backward} time(s) while train_digits "
+                        f"trained (net.backward or net.gradients): the capstone runs your own code "
+                        f"only, so every step takes its gradients from your gradients(net, X[idx], "
+                        f"y[idx])" + (" (your train never called gradients)." if never else "."))
         if steps == 0:
-            raise Wrong("no backward pass was seen while train_digits ran: train the network with "
-                        "your train (net.forward, net.backward, your sgd_step).")
+            raise Wrong("gradients was never called while train_digits ran: train the network "
+                        "with your train, which takes every step with your gradients and your "
+                        "sgd_step.")
         net = MLP(sizes, hidden=[None] + list(net_ev["hidden"]), loss="softmax_ce", init="zeros") \
             if len(sizes) > 2 else MLP(sizes, loss="softmax_ce", init="zeros")
         net.set_params(list(net_ev["W"]), list(net_ev["b"]))
@@ -1003,19 +1490,23 @@ class TrainDigits(Exercise):
                          "infinite, so the steps go uphill or are too large.")
         calls, step_args = list(output.get("train_calls") or []), list(output.get("step_args") or [])
         if calls and step_args:
-            epochs, B, lr, _, _, N = calls[0]
+            epochs, B, lr, _, _, N = calls[0][:6]
+            S = calls[0][6] if len(calls[0]) > 6 else 0.0
             got = step_args[0][0]
-            if got != lr and got > 0:
+            if S and math.isfinite(S) and S > 0:
+                lr = lr * min(1.0, 1.0 / S)      # the first step of the warm-up
+            if not math.isclose(got, lr, rel_tol=1e-12) and got > 0:
                 ratio = lr / got
                 if math.isclose(ratio, round(ratio), rel_tol=1e-9) and round(ratio) in (B, N):
                     notes.append(f"Your train passes learning_rate={got:.6g} to sgd_step although it "
                                  f"was given {lr:.6g}: the learning rate divided by the batch size "
-                                 f"({round(ratio)}). net.backward already returns the gradient of the "
-                                 f"batch mean, so pass the learning rate unchanged.")
+                                 f"({round(ratio)}). Your gradients already return the gradient of "
+                                 f"the batch mean, so pass the learning rate unchanged.")
                 else:
                     notes.append(f"Your train passes learning_rate={got:.6g} to sgd_step although it "
                                  f"was given {lr:.6g}.")
-        for ex, key in ((SgdStep(), "probe_sgd_step"), (Minibatches(), "probe_minibatches")):
+        for ex, key in ((Gradients(), "probe_gradients"), (SgdStep(), "probe_sgd_step"),
+                        (Minibatches(), "probe_minibatches"), (Warmup(), "probe_warmup")):
             probe = output.get(key)
             if not isinstance(probe, dict):
                 continue
