@@ -76,7 +76,7 @@ import numpy as np
 from .. import activations, checks, gradcheck, losses, network
 from ..gradcheck import relative_error
 from .base import Case, Exercise, Wrong
-from .common import expect_sequence, scaled_rows
+from .common import TRANSPOSED_DW, check_gradient_shapes, expect_sequence, scaled_rows
 from .registry import register
 
 __all__ = ["reference_numerical_gradient", "reference_backward", "reference_forward",
@@ -540,21 +540,10 @@ class Backward(Exercise):
         where = f"({case.label})"
         for l in range(L, 0, -1):
             n_l, n_prev = expected_dW[l].shape
-            shape_W, shape_b = np.shape(dW[l]), np.shape(db[l])
-            if shape_W == (n_l, n_l) and n_l != n_prev:
-                raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}, the shape "
-                            f"of W[{l}]: delta[{l}].T @ a[{l}]? The gradient of W[l] uses a[l-1], the "
-                            f"input of layer l: dW[l] = delta[l].T @ a[l-1].")
-            if shape_W == (n_prev, n_l) and n_l != n_prev:
-                raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}: "
-                            f"transposed; dW[l] = delta[l].T @ a[l-1] has the shape of W[l].")
-            if shape_b == (N, n_l) and N > 1:
-                raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is delta[l] "
-                            f"summed over the batch, delta[l].sum(axis=0).")
+            check_gradient_shapes(l, where, dW[l], db[l], n_l, n_prev, N)
             wrong_W = {d: g[0][l] for d, g in variants.items()}
             if n_l == n_prev:
-                wrong_W["transposed: a[l-1].T @ delta[l] instead of dW[l] = delta[l].T @ a[l-1], "
-                        "which has the shape (n_l, n_(l-1)) of W[l]"] = expected_dW[l].T
+                wrong_W[TRANSPOSED_DW] = expected_dW[l].T
             checks.check_array(dW[l], expected_dW[l], f"dW[{l}] {where}", rtol=1e-6,
                                batch_size=N, wrong=wrong_W)
             checks.check_array(db[l], expected_db[l], f"db[{l}] {where}", rtol=1e-6,

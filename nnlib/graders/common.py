@@ -47,3 +47,34 @@ def finite_array(output: Any, what: str) -> np.ndarray:
         return np.asarray(output, dtype=float)
     except (TypeError, ValueError):
         raise Wrong(f"{what}: expected a numeric array, got {type(output).__name__}") from None
+
+
+TRANSPOSED_DW = ("transposed: a[l-1].T @ delta[l] instead of dW[l] = delta[l].T @ a[l-1], which "
+                 "has the shape (n_l, n_(l-1)) of W[l]")
+
+
+def check_gradient_shapes(l: int, where: str, dW_l: Any, db_l: Any, n_l: int, n_prev: int,
+                          N: int) -> None:
+    """Name the shape mistakes of layer ``l``'s gradients before their values are compared.
+
+    ``dW_l`` should have the shape ``(n_l, n_prev)`` of ``W[l]`` and ``db_l`` the shape
+    ``(n_l,)``; ``N`` is the batch size, ``where`` the case's label for the message.
+
+    Raises:
+        Wrong: dW from ``a[l]`` instead of ``a[l-1]``; dW transposed; db summed over the
+            wrong axis or not summed over the batch at all.
+    """
+    shape_W, shape_b = np.shape(dW_l), np.shape(db_l)
+    if shape_W == (n_l, n_l) and n_l != n_prev:
+        raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}, the shape "
+                    f"of W[{l}]: delta[{l}].T @ a[{l}]? The gradient of W[l] uses a[l-1], the "
+                    f"input of layer l: dW[l] = delta[l].T @ a[l-1].")
+    if shape_W == (n_prev, n_l) and n_l != n_prev:
+        raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}: "
+                    f"transposed; dW[l] = delta[l].T @ a[l-1] has the shape of W[l].")
+    if shape_b == (N,) and N != n_l:
+        raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is "
+                    f"delta[l] summed over the batch (axis 0), delta[l].sum(axis=0).")
+    if shape_b == (N, n_l) and N > 1:
+        raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is delta[l] "
+                    f"summed over the batch, delta[l].sum(axis=0).")

@@ -113,6 +113,7 @@ from .. import activations, checks, data, network, training
 from ..losses import Loss
 from ..network import MLP
 from .base import Case, Exercise, Wrong
+from .common import TRANSPOSED_DW, check_gradient_shapes
 from .registry import register
 from .runner import replaced_globals
 
@@ -809,20 +810,10 @@ class Gradients(Exercise):
                         f"entry 0 None); got lengths {len(dW)} and {len(db)}.")
         for l in range(L, 0, -1):
             n_l, n_prev = dW_ref[l].shape
-            shape_W, shape_b = np.shape(dW[l]), np.shape(db[l])
-            if shape_W == (n_prev, n_l) and n_l != n_prev:
-                raise Wrong(f"dW[{l}] {where} has shape {shape_W}, expected {(n_l, n_prev)}: "
-                            f"transposed; dW[l] = delta[l].T @ a[l-1] has the shape of W[l].")
-            if shape_b == (N,) and N != n_l:
-                raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is "
-                            f"delta[l] summed over the batch (axis 0), delta[l].sum(axis=0).")
-            if shape_b == (N, n_l) and N > 1:
-                raise Wrong(f"db[{l}] {where} has shape {shape_b}, expected {(n_l,)}: db[l] is "
-                            f"delta[l] summed over the batch, delta[l].sum(axis=0).")
+            check_gradient_shapes(l, where, dW[l], db[l], n_l, n_prev, N)
             wrong_W = {d: v[1][l] for d, v in variants.items()}
             if n_l == n_prev:
-                wrong_W["transposed: a[l-1].T @ delta[l] instead of dW[l] = delta[l].T @ a[l-1]"] = \
-                    dW_ref[l].T
+                wrong_W[TRANSPOSED_DW] = dW_ref[l].T
             checks.check_array(dW[l], dW_ref[l], f"dW[{l}] {where}", rtol=1e-6, batch_size=N,
                                wrong=wrong_W)
             wrong_b = {d: v[2][l] for d, v in variants.items()}
