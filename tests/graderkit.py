@@ -118,3 +118,11 @@ def wrong_answer(name: str, named: str) -> str:
             if exercise == name and expected == named:
                 return source
     raise LookupError(f"no wrong answer to {name} named {named!r} in tests/answers")
+
+
+def hidden_cases(name: str, student: str) -> list:
+    """The hidden cases exercise ``name`` draws for ``student`` (as when grading)."""
+    from nnlib.checks import seeded_rng
+
+    ex = graders.get(name)
+    return list(ex.cases(seeded_rng(student, ex.name)))

@@ -17,9 +17,9 @@ import nbformat
 import numpy as np
 import pytest
 from answers import autodiff as answers
-from graderkit import define, hidden_failure, mistakes, namespace, source_notebook
+from graderkit import define, hidden_failure, mistakes, namespace, source_notebook, hidden_cases
 
-from nnlib import checks, graders
+from nnlib import graders
 from nnlib.graders import autodiff as topic
 
 AID = "09-autodiff"
@@ -27,15 +27,11 @@ REPO = Path(__file__).resolve().parent.parent
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
 
 
-def _hidden(name, student):
-    ex = graders.get(name)
-    return list(ex.cases(checks.seeded_rng(student, ex.name)))
-
 
 def test_every_student_gets_the_layers_that_show_the_mistakes():
     for student in STUDENTS:
         shapes = [(G.shape[0], W.shape[0], W.shape[1]) for G, _, W in
-                  (c.args for c in _hidden("linear_vjp", student))]
+                  (c.args for c in hidden_cases("linear_vjp", student))]
         assert any(N == 1 for N, _, _ in shapes), f"{student}: no batch of one"
         assert any(N == n and n != m for N, n, m in shapes), f"{student}: no N = n_l case"
         assert any(n == m for _, n, m in shapes), f"{student}: no square W"
@@ -44,7 +40,7 @@ def test_every_student_gets_the_layers_that_show_the_mistakes():
 
 def test_every_student_gets_every_activation_and_saturation():
     for student in STUDENTS:
-        cases = _hidden("activation_vjp", student)
+        cases = hidden_cases("activation_vjp", student)
         assert {c.args[3] for c in cases} == {"tanh", "sigmoid", "relu"}
         assert max(np.abs(c.args[1]).max() for c in cases if c.args[3] == "tanh") > 3
         assert min(np.abs(c.args[1]).min() for c in cases if c.args[3] == "relu") > 1e-3
@@ -56,7 +52,7 @@ def _uses_a_node_twice(spec):
 
 def test_every_student_gets_graphs_that_need_accumulation_and_the_right_order():
     for student in STUDENTS:
-        specs = [c.args[0] for c in _hidden("backward_pass", student)]
+        specs = [c.args[0] for c in hidden_cases("backward_pass", student)]
         assert sum(_uses_a_node_twice(s) for s in specs) >= 3, f"{student}: few nodes used twice"
         right = [topic.simulate(s, None) for s in specs]
         bfs = [topic.simulate(s, "bfs") for s in specs]
@@ -68,7 +64,7 @@ def test_every_student_gets_graphs_that_need_accumulation_and_the_right_order():
 def test_the_simulated_right_sweep_agrees_with_central_differences():
     """The checker's graphs and its sweep, against numbers from outside autodiff's rules."""
     from nnlib.gradcheck import numerical_gradient, relative_error
-    spec = _hidden("backward_pass", STUDENTS[0])[0].args[0]
+    spec = hidden_cases("backward_pass", STUDENTS[0])[0].args[0]
     grads = topic.simulate(spec, None)
     leaves = [i for i, item in enumerate(spec) if item[0] == "leaf"]
     for i in leaves:
@@ -82,7 +78,7 @@ def test_the_simulated_right_sweep_agrees_with_central_differences():
 
 def test_every_student_gets_deep_and_shallow_networks_with_both_losses():
     for student in STUDENTS:
-        cases = _hidden("mlp_loss", student)
+        cases = hidden_cases("mlp_loss", student)
         depths = {len(c.args[2]) - 1 for c in cases}
         assert 1 in depths and max(depths) >= 3, f"{student}: depths {depths}"
         assert {c.args[4] for c in cases if len(c.args[2]) > 2} == {"tanh", "sigmoid", "relu"}

@@ -14,9 +14,9 @@ import warnings
 import numpy as np
 import pytest
 from answers import deltas as answers
-from graderkit import define, namespace, verdict
+from graderkit import define, namespace, verdict, hidden_cases
 
-from nnlib import checks, graders
+from nnlib import graders
 from nnlib.graders.runner import all_cases, case_digest, collect
 
 AID = "05-output-deltas"
@@ -29,15 +29,11 @@ def _fn(name, source):
 
 # --- the stress cases are there for everyone ------------------------------------------------
 
-def _hidden(name, student):
-    ex = graders.get(name)
-    return list(ex.cases(checks.seeded_rng(student, ex.name)))
-
 
 @pytest.mark.parametrize("name", ["softmax", "softmax_ce"])
 def test_every_student_gets_rows_of_very_different_scale_and_logits_of_size_1000(name):
     for student in STUDENTS:
-        Zs = [c.args[0] for c in _hidden(name, student)]
+        Zs = [c.args[0] for c in hidden_cases(name, student)]
         # a batch where one row's maximum lies more than 745 below the batch maximum: there
         # exp(z - max over the batch) is 0 for the whole row (float64 underflows at -745)
         gap = max(float(Z.max() - Z.max(axis=1).min()) for Z in Zs)
@@ -55,13 +51,13 @@ def test_every_student_gets_rows_of_very_different_scale_and_logits_of_size_1000
 def test_every_student_gets_a_target_whose_probability_underflows():
     for student in STUDENTS:
         worst = min(float(np.min((Z - Z.max(axis=1, keepdims=True))[T > 0]))
-                    for Z, T in (c.args for c in _hidden("softmax_ce", student)))
+                    for Z, T in (c.args for c in hidden_cases("softmax_ce", student)))
         assert worst < -745, f"{student}: every target class has exp(z - m) > 0 ({worst:.0f})"
 
 
 def test_every_student_gets_tanh_cases_where_z_and_a_differ():
     for student in STUDENTS:
-        cases = _hidden("tanh_backward", student)
+        cases = hidden_cases("tanh_backward", student)
         for c in cases:
             z = c.args[2]
             assert np.abs(z).max() > 1.4, f"{student} {c.label}: every |z| <= 1.4"

@@ -16,23 +16,19 @@ import nbformat
 import numpy as np
 import pytest
 from answers import optimizers as answers
-from graderkit import define, hidden_failure
+from graderkit import define, hidden_failure, hidden_cases
 
-from nnlib import checks, graders
+from nnlib import graders
 
 AID = "08-optimizers"
 REPO = Path(__file__).resolve().parent.parent
 STUDENTS = [f"student-{k:03d}" for k in range(20)]
 
 
-def _hidden(name, student):
-    ex = graders.get(name)
-    return list(ex.cases(checks.seeded_rng(student, ex.name)))
-
 
 def test_every_student_gets_rotated_ill_conditioned_matrices():
     for student in STUDENTS:
-        Hs = [c.args[0] for c in _hidden("max_stable_learning_rate", student)]
+        Hs = [c.args[0] for c in hidden_cases("max_stable_learning_rate", student)]
         rotated = [H for H in Hs if np.abs(H - np.diag(np.diag(H))).max() > 1e-3 * np.abs(H).max()]
         assert rotated, f"{student}: every H is diagonal"
         cond = max(np.linalg.cond(H) for H in rotated)
@@ -42,7 +38,7 @@ def test_every_student_gets_rotated_ill_conditioned_matrices():
 @pytest.mark.parametrize("name, state", [("rmsprop_step", 2), ("adam_step", 4)])
 def test_every_student_gets_the_cases_that_show_the_mistakes(name, state):
     for student in STUDENTS:
-        cases = _hidden(name, student)
+        cases = hidden_cases(name, student)
         depths = {len(c.args[0]) - 1 for c in cases}
         assert max(depths) >= 2, f"{student}: only one-layer networks"
         assert all(np.abs(c.args[4 + k][1]).min() > 0 for c in cases for k in range(state)), \
