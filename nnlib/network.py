@@ -137,7 +137,11 @@ def forward(X, W, b, hidden, loss, *, checked=False) -> ForwardPass:
     hidden = _hidden_list(hidden, L)
     z, a = [None], [X if checked else np.asarray(X, dtype=float)]
     for l in range(1, L + 1):
-        zl = a[l - 1] @ W[l].T + b[l] if checked else _pre_activation(a[l - 1], W[l], b[l], l)
+        if checked:
+            zl = a[l - 1] @ W[l].T
+            zl += b[l]  # in place: one array fewer per layer on the training loop's path
+        else:
+            zl = _pre_activation(a[l - 1], W[l], b[l], l)
         z.append(zl)
         a.append(hidden[l](zl) if l < L else loss.output(zl))
     return ForwardPass(z, a)
