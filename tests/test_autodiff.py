@@ -1,6 +1,6 @@
 """nnlib.autodiff: every rule against central differences, whole networks against nnlib's
-hand-written backward pass, accumulation for a node used twice, the shape errors, and the check
-that PyTorch can be loaded.
+hand-written backward pass (and against PyTorch where it is installed), accumulation for a node
+used twice, the shape errors, and the check that PyTorch can be loaded.
 
 Expected values come from outside the module under test: central differences
 (nnlib.gradcheck, PRML eq. 5.69) of the forward values, and nnlib.network.backward (the delta
@@ -271,3 +271,45 @@ def test_torch_available_is_false_when_torch_is_installed_but_cannot_be_loaded(m
     monkeypatch.setattr(sys, "meta_path", [_InstalledButUnloadable(error), *sys.meta_path])
     assert importlib.util.find_spec("torch") is not None
     assert ad.torch_available() is False
+
+
+@pytest.mark.parametrize("sizes, hidden, loss", CONFIGS)
+def test_the_same_network_in_pytorch_has_the_same_gradients(sizes, hidden, loss):
+    """torch.nn.Linear stores its weight as (n_out, n_in), the layout of W[l]: the same weights
+    loaded into torch.nn give the gradients of the delta recursion and of the graph (notebook 09,
+    section 5). Runs only where PyTorch is installed; it is never a dependency."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(sizes) * 10 + sizes[0])
+    net = MLP(sizes, hidden=hidden, loss=loss, rng=rng)
+    net.set_params(net.W, [None] + [0.1 * rng.normal(size=n) for n in sizes[1:]])
+    N = 7
+    X = rng.normal(size=(N, sizes[0]))
+    T = rng.normal(size=(N, sizes[-1])) if loss == "sse" else rng.integers(0, sizes[-1], size=N)
+    E_ref, grads = net.gradients(X, T)
+    TW, Tb = ad.parameters(net.W, net.b)
+    ad.mlp_loss(X, T, TW, Tb, hidden, "mse" if loss == "sse" else "softmax_ce").backward()
+
+    unit = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[hidden]
+    linears, layers = [], []
+    for l in range(1, net.L + 1):
+        linear = torch.nn.Linear(sizes[l - 1], sizes[l], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(net.W[l]))
+            linear.bias.copy_(torch.from_numpy(net.b[l]))
+        linears.append(linear)
+        layers += [linear, unit()] if l < net.L else [linear]
+    y = torch.nn.Sequential(*layers)(torch.from_numpy(X))
+    if loss == "sse":       # the mean over the batch of (1/2) ||y_n - t_n||^2
+        E = 0.5 * ((y - torch.from_numpy(T)) ** 2).sum(dim=1).mean()
+    else:
+        E = torch.nn.functional.cross_entropy(y, torch.from_numpy(T).long())
+    E.backward()
+
+    assert E.item() == pytest.approx(E_ref, rel=1e-12)
+    for l, linear in enumerate(linears, start=1):
+        dW, db = linear.weight.grad.numpy(), linear.bias.grad.numpy()
+        assert dW.shape == net.W[l].shape and db.shape == net.b[l].shape, f"layer {l}"
+        assert relative_error(dW, grads.dW[l]) < 1e-10, f"W[{l}] against the delta recursion"
+        assert relative_error(db, grads.db[l]) < 1e-10, f"b[{l}] against the delta recursion"
+        assert relative_error(dW, TW[l].grad) < 1e-10, f"W[{l}] against the graph"
+        assert relative_error(db, Tb[l].grad) < 1e-10, f"b[{l}] against the graph"
