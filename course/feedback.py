@@ -23,8 +23,10 @@ import os
 import re
 from html import escape
 
-from jinja2 import pass_context
-from nbconvert.exporters import HTMLExporter
+from jinja2 import BytecodeCache, pass_context
+from nbconvert.exporters import HTMLExporter, TemplateExporter
+from nbconvert.filters.highlight import Highlight2HTML
+from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Integer
@@ -221,12 +223,56 @@ class MathMLRenderer(IPythonRenderer):
         return latex_to_mathml(body, "inline")
 
 
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates kept in this process (Jinja's own ``BytecodeCache`` hook):
+    every notebook gets a new exporter and so a new Jinja environment, which would otherwise
+    parse and compile the same dozen templates again for each page. An entry is used only
+    while its template's source is unchanged (Jinja checks the source's checksum)."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket):
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket):
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+COMPILED_TEMPLATES = CompiledTemplates()
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter with the course's feedback template and MathML math.
 
     ``GenerateFeedback.exporter_class`` names it; its template (``course_feedback``)
-    extends nbgrader's ``feedback`` template and loads no MathJax.
+    extends nbgrader's ``feedback`` template, loads no MathJax and gives every figure an
+    ``alt`` text. Two costs of ``HTMLExporter`` are left out, each about as large as the
+    rest of the page: compiling the templates again for every notebook (they are compiled
+    once per process, ``CompiledTemplates``), and re-parsing the finished page with
+    BeautifulSoup to add alt texts and the JupyterLab template's ``tabindex`` attributes
+    (the template writes the alt texts; the classic template it builds on has no such
+    cells to make focusable).
     """
+
+    def _create_environment(self):
+        environment = super()._create_environment()
+        environment.bytecode_cache = COMPILED_TEMPLATES
+        return environment
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        """The page for ``nb``: ``HTMLExporter``'s filters (code highlighted in the
+        notebook's language, widget data types), rendered by the template alone."""
+        info = nb.metadata.get("language_info", {})
+        lexer = info.get("pygments_lexer", info.get("name"))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     @pass_context
     def markdown2html(self, context, source):
