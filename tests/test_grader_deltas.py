@@ -5,7 +5,11 @@ are measured on the inputs, not read from the checker's code), so a stability sh
 row-wise operation done over the whole batch fails for EVERY student; the cases differ
 between students; ``1 - z**2`` fails while ``1 - a**2`` passes; a broken ``softmax`` of
 exercise 1 costs nothing in ``softmax_ce``; a correct answer that makes numpy warn writes
-nothing to stderr (nbgrader would fail the cell); every extra wrong answer is named.
+nothing to stderr (nbgrader would fail the cell); every extra wrong answer is named. For the
+activation zoo: every student meets the kink, a plain number, a 3-D array, a batch of one,
+exponentials that overflow and several alphas; any subgradient at the kink passes and a value
+outside them is named; an ELU whose discarded branch overflows passes without a warning, one
+whose overflow reaches the result fails for every student and is named.
 """
 from __future__ import annotations
 
@@ -199,3 +203,119 @@ def test_at_least_two_right_and_three_wrong_answers_per_exercise():
     for ex in graders.exercises(AID):
         assert len(right.get(ex.name, [])) >= 2, ex.name
         assert sum(1 for w in wrong if w[0] == ex.name) >= 3, ex.name
+
+
+# --- the activation zoo: h and h' of ReLU, leaky ReLU, ELU and GELU -----------------------------
+
+ZOO = ["relu", "relu_prime", "leaky_relu", "leaky_relu_prime", "elu", "elu_prime", "gelu", "gelu_prime"]
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_every_student_gets_the_zoos_stress_cases(name):
+    ex = graders.get(name)
+    for student in STUDENTS:
+        cases = hidden_cases(name, student)
+        zs = [np.asarray(c.args[0], dtype=float) for c in cases]
+        assert any(np.any(z == 0) for z in zs), f"{student}: no z = 0 (the kink)"
+        assert any(z.ndim == 0 for z in zs), f"{student}: no plain number"
+        assert any(z.ndim == 3 for z in zs), f"{student}: no 3-D array"
+        assert any(z.ndim == 2 and z.shape[0] == 1 for z in zs), f"{student}: no batch of one"
+        # e^z overflows above 709.78: a careless exponential gives inf for every student
+        assert any(z.max() > 709.79 for z in zs) and any(z.min() < -709.79 for z in zs), student
+        if getattr(ex, "has_alpha", False):
+            alphas = {c.args[1] for c in cases}
+            assert len(alphas) > 1 and not alphas & {0.01, 1.0}, f"{student}: alpha {alphas}"
+
+
+def test_the_zoos_cases_differ_between_students():
+    for name in ZOO:
+        ex = graders.get(name)
+        a = [case_digest(c) for c in all_cases(ex, "student-a")]
+        b = [case_digest(c) for c in all_cases(ex, "student-b")]
+        assert a[0] == b[0], f"{name}: the visible case must be the same for everyone"
+        assert not set(a[1:]) & set(b[1:]), f"{name}: two students share a hidden case"
+
+
+@pytest.mark.parametrize("at_zero", [0.0, 0.25, 0.5, 1.0])
+def test_any_subgradient_at_the_kink_passes_for_every_student(at_zero):
+    relu_prime = _fn("relu_prime", f'''def relu_prime(z):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, np.where(z < 0, 0.0, {at_zero}))
+''')
+    leaky = _fn("leaky_relu_prime", f'''def leaky_relu_prime(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, np.where(z < 0, alpha, alpha + {at_zero} * (1 - alpha)))
+''')
+    for student in STUDENTS:
+        assert verdict("relu_prime", relu_prime, student).passed, student
+        assert verdict("leaky_relu_prime", leaky, student).passed, student
+
+
+@pytest.mark.parametrize("at_zero", [-0.5, 1.5, "np.nan"])
+def test_a_value_at_the_kink_outside_the_subgradients_is_named(at_zero):
+    fn = _fn("relu_prime", f'''def relu_prime(z):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, 1.0, np.where(z < 0, 0.0, {at_zero}))
+''')
+    v = verdict("relu_prime", fn)
+    assert not v.passed and "not a subgradient" in v.message and "between 0 and 1" in v.message, v.message
+
+
+ZOO_SHORTCUTS = [
+    ("elu", '''def elu(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return (z > 0) * z + (z <= 0) * alpha * (np.exp(z) - 1)
+''', "e^z overflows"),
+    ("elu_prime", '''def elu_prime(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return (z > 0) * 1.0 + (z <= 0) * alpha * np.exp(z)
+''', "e^z overflows"),
+    ("gelu", '''def gelu(z):
+    u = np.sqrt(2 / np.pi) * (z + 0.044715 * z ** 3)
+    return 0.5 * z * (1 + (np.exp(2 * u) - 1) / (np.exp(2 * u) + 1))
+''', "tanh written out"),
+    ("relu", '''def relu(z):
+    if np.ndim(z) == 0:
+        return max(z, 0.0)
+    z[z < 0] = 0.0
+    return z
+''', "in place"),
+]
+
+
+@pytest.mark.parametrize("name, source, named", ZOO_SHORTCUTS,
+                         ids=[f"{s[0]}-{i}" for i, s in enumerate(ZOO_SHORTCUTS)])
+def test_a_zoo_shortcut_fails_for_every_student_and_is_named(name, source, named):
+    fn = _fn(name, source)
+    for student in STUDENTS:
+        v = verdict(name, fn, student)
+        assert not v.passed, f"{student}: the shortcut passes"
+        assert named.lower() in v.message.lower(), f"{student}: not named ({named!r}): {v.message}"
+
+
+def test_an_elu_whose_discarded_branch_overflows_passes_and_writes_no_warning():
+    fn = _fn("elu", '''def elu(z, alpha):
+    z = np.asarray(z, dtype=float)
+    return np.where(z > 0, z, alpha * (np.exp(z) - 1))
+''')
+    with np.errstate(over="warn"), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doc = collect("elu", fn, "student-000")
+    assert not [w for w in caught if issubclass(w.category, RuntimeWarning)], caught
+    assert all("output" in rec for rec in doc["cases"])
+    for student in STUDENTS:
+        assert verdict("elu", fn, student).passed, student
+
+
+@pytest.mark.parametrize("name", ZOO)
+def test_the_zoos_visible_test_prints_its_case_and_nothing_on_stderr(name, capsys):
+    fn = namespace(AID)[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        graders.check(name, fn)
+    out = capsys.readouterr()
+    label = graders.get(name).fixed_cases()[0].label
+    assert out.out.startswith(f"\u2714 {name}: {label}"), out.out
+    assert not out.err
+    if name == "relu_prime":    # the subgradient the solution chose at the kink is shown
+        assert "h'(0) = 0, a subgradient in [0, 1]" in out.out, out.out
