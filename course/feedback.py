@@ -223,6 +223,49 @@ class MathMLRenderer(IPythonRenderer):
         return latex_to_mathml(body, "inline")
 
 
+def _render_markdown(source: str, attachments: dict, options: dict) -> str:
+    renderer = MathMLRenderer(escape=False, attachments=attachments, **options)
+    return MarkdownWithMath(renderer=renderer).render(source)
+
+
+class Remembered:
+    """Results remembered for the rest of the process, by key (at most ``size``; when
+    full, it starts again empty). The feedback pages of one assignment share most of their
+    cells (the release's instructions and code), so most are rendered once per run."""
+
+    def __init__(self, size: int = 4096):
+        self.size = size
+        self._results: dict = {}
+
+    def get(self, key, compute):
+        """The result remembered for ``key``, or ``compute()`` (then remembered)."""
+        try:
+            return self._results[key]
+        except KeyError:
+            pass
+        if len(self._results) >= self.size:
+            self._results.clear()
+        value = self._results[key] = compute()
+        return value
+
+
+MARKDOWN_HTML = Remembered()
+HIGHLIGHTED = Remembered()
+
+
+class RememberedHighlight(Highlight2HTML):
+    """nbconvert's ``Highlight2HTML``, remembering (``HIGHLIGHTED``) the HTML of every source
+    highlighted with the same language and options: Pygments is the costliest step left in
+    a feedback page, and most code cells are the release's."""
+
+    def __call__(self, source, language=None, metadata=None):
+        key = (source, language or self.pygments_lexer,
+               (metadata or {}).get("magics_language"),
+               repr(sorted(self.extra_formatter_options.items())))
+        return HIGHLIGHTED.get(key, lambda: super(RememberedHighlight, self).__call__(
+            source, language, metadata))
+
+
 class CompiledTemplates(BytecodeCache):
     """Jinja's compiled templates kept in this process (Jinja's own ``BytecodeCache`` hook):
     every notebook gets a new exporter and so a new Jinja environment, which would otherwise
@@ -269,22 +312,24 @@ class FeedbackExporter(HTMLExporter):
         lexer = info.get("pygments_lexer", info.get("name"))
         resources = self._init_resources(resources)
         self.register_filter("highlight_code", self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+            "highlight_code", RememberedHighlight(pygments_lexer=lexer, parent=self)))
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     @pass_context
     def markdown2html(self, context, source):
-        """Markdown to HTML with math as MathML (otherwise as ``HTMLExporter.markdown2html``)."""
+        """Markdown to HTML with math as MathML (otherwise as ``HTMLExporter.markdown2html``).
+
+        A cell without attachments is rendered once per process for the same source and
+        options (``MARKDOWN_HTML``): the instructions are the same in every submission."""
         cell = context.get("cell", {})
-        renderer = MathMLRenderer(
-            escape=False,
-            attachments=cell.get("attachments", {}),
-            embed_images=self.embed_images,
-            path=context.get("resources", {}).get("metadata", {}).get("path", ""),
-            anchor_link_text=self.anchor_link_text,
-            exclude_anchor_links=self.exclude_anchor_links,
-            **self.lexer_options,
-        )
-        return MarkdownWithMath(renderer=renderer).render(source)
+        options = dict(embed_images=self.embed_images,
+                       path=context.get("resources", {}).get("metadata", {}).get("path", ""),
+                       anchor_link_text=self.anchor_link_text,
+                       exclude_anchor_links=self.exclude_anchor_links, **self.lexer_options)
+        attachments = cell.get("attachments", {})
+        if attachments:
+            return _render_markdown(source, attachments, options)
+        return MARKDOWN_HTML.get((source, repr(sorted(options.items()))),
+                                 lambda: _render_markdown(source, {}, options))

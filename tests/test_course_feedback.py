@@ -86,3 +86,53 @@ def test_math_becomes_mathml_and_unconvertible_tex_stays_visible():
     html = latex_to_mathml(r"\phi_j(x) = h\!\left(u_j^T x + a_j\right)", "block")
     assert html.startswith("<math") and 'display="block"' in html and "<msub>" in html
     assert latex_to_mathml("x^", "inline") == '<code class="tex">$x^$</code>'
+
+
+PNG_1x1 = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJ"
+           "RU5ErkJggg==")
+
+
+def _page(cells):
+    """The feedback page of a notebook with ``cells``, rendered by the course's exporter with
+    the course's configuration (as GenerateFeedback renders it)."""
+    from pathlib import Path
+
+    from nbformat.v4 import new_notebook
+
+    from course.feedback import FeedbackExporter
+    from course.nbgrader_config import course_config
+    nb = new_notebook(cells=cells, metadata={"language_info": {"name": "python"}})
+    resources = {"nbgrader": {"notebook": "nb", "score": 1, "max_score": 2, "late_penalty": 0}}
+    html, _ = FeedbackExporter(config=course_config(Path(__file__).parents[1])).from_notebook_node(
+        nb, resources)
+    return html
+
+
+def test_every_figure_has_one_alt_text_and_a_given_one_is_kept():
+    import re
+    plain = new_output("display_data", data={"image/png": PNG_1x1})
+    described = new_output("display_data", data={"image/png": PNG_1x1},
+                           metadata={"image/png": {"alt": "the loss against the epoch"}})
+    html = _page([new_code_cell("plot()", outputs=[plain]),
+                  new_code_cell("plot()", outputs=[described])])
+    imgs = re.findall(r"<img\b[^>]*>", html)
+    assert len(imgs) == 2
+    assert all(tag.count(" alt=") == 1 for tag in imgs), imgs
+    assert 'alt="a figure drawn by this cell"' in imgs[0]
+    assert 'alt="the loss against the epoch"' in imgs[1]
+
+
+def test_remembered_cells_never_show_another_submissions_text():
+    """Markdown and highlighted code are rendered once per source for the whole run: a
+    student's own edit is rendered afresh, and a cell shared by two pages renders as new."""
+    from nbformat.v4 import new_markdown_cell
+    released = [new_markdown_cell("Exercise: **the release's text**"),
+                new_code_cell("loss = released_code(x)")]
+    first = _page(released)
+    second = _page([new_markdown_cell("Exercise: **a student's own note**"),
+                    new_code_cell("loss = students_own_code(x)")])
+    again = _page(released)
+    assert "<strong>a student's own note</strong>" in second
+    assert "the release's text" not in second and "released_code" not in second
+    assert "students_own_code" in second
+    assert again == first
