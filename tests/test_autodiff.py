@@ -104,8 +104,10 @@ CONFIGS = [([3, 4, 2], "tanh", "sse"), ([3, 5, 4, 3], "relu", "softmax_ce"),
            ([5, 2, 6, 4], "tanh", "softmax_ce"), ([1, 3, 1], "relu", "sse")]
 
 
-@pytest.mark.parametrize("sizes, hidden, loss", CONFIGS)
-def test_a_network_as_a_graph_has_the_gradients_of_the_hand_written_backward(sizes, hidden, loss):
+def _graph_and_backward(sizes, hidden, loss):
+    """A network of ``sizes`` with random weights and biases and a batch of 7: ``(net, X, T,
+    E_ref, grads, TW, Tb, E)``, E_ref and grads from nnlib's hand-written backward pass, E the
+    same loss as a graph over the Tensors TW, Tb, after ``E.backward()``."""
     rng = np.random.default_rng(len(sizes) * 10 + sizes[0])
     net = MLP(sizes, hidden=hidden, loss=loss, rng=rng)
     net.set_params(net.W, [None] + [0.1 * rng.normal(size=n) for n in sizes[1:]])
@@ -116,6 +118,12 @@ def test_a_network_as_a_graph_has_the_gradients_of_the_hand_written_backward(siz
     TW, Tb = ad.parameters(net.W, net.b)
     E = ad.mlp_loss(X, T, TW, Tb, hidden, "mse" if loss == "sse" else "softmax_ce")
     E.backward()
+    return net, X, T, E_ref, grads, TW, Tb, E
+
+
+@pytest.mark.parametrize("sizes, hidden, loss", CONFIGS)
+def test_a_network_as_a_graph_has_the_gradients_of_the_hand_written_backward(sizes, hidden, loss):
+    net, X, T, E_ref, grads, TW, Tb, E = _graph_and_backward(sizes, hidden, loss)
     assert float(E.value) == pytest.approx(E_ref, rel=1e-12)
     for l in range(1, net.L + 1):
         assert relative_error(TW[l].grad, grads.dW[l]) < 1e-10, f"W[{l}]"
@@ -279,15 +287,7 @@ def test_the_same_network_in_pytorch_has_the_same_gradients(sizes, hidden, loss)
     loaded into torch.nn give the gradients of the delta recursion and of the graph (notebook 09,
     section 5). Runs only where PyTorch is installed; it is never a dependency."""
     torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(len(sizes) * 10 + sizes[0])
-    net = MLP(sizes, hidden=hidden, loss=loss, rng=rng)
-    net.set_params(net.W, [None] + [0.1 * rng.normal(size=n) for n in sizes[1:]])
-    N = 7
-    X = rng.normal(size=(N, sizes[0]))
-    T = rng.normal(size=(N, sizes[-1])) if loss == "sse" else rng.integers(0, sizes[-1], size=N)
-    E_ref, grads = net.gradients(X, T)
-    TW, Tb = ad.parameters(net.W, net.b)
-    ad.mlp_loss(X, T, TW, Tb, hidden, "mse" if loss == "sse" else "softmax_ce").backward()
+    net, X, T, E_ref, grads, TW, Tb, _ = _graph_and_backward(sizes, hidden, loss)
 
     unit = {"tanh": torch.nn.Tanh, "sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU}[hidden]
     linears, layers = [], []

@@ -130,9 +130,28 @@ class _Elementwise(Exercise):
                 return f"{diagnosis} (your function raised {error}: {message})"
         return None
 
-    # --- what each exercise defines ---------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__:  # an exercise: nnlib's function of its name is the reference
+            cls.references = (getattr(activations, cls.name),)
+
     def expected(self, z, alpha):
-        raise NotImplementedError
+        """nnlib's value (the registry's function of the exercise's name), the shape of z."""
+        return getattr(activations, self.name)(*self._args(z, alpha))
+
+    def _checked(self, case, output):
+        """``(z, alpha, expected, wrong, what)`` of a case, once the output has been checked
+        for its shape and for NaN or inf (a named ``Wrong`` otherwise)."""
+        z = np.asarray(case.args[0], dtype=float)
+        alpha = case.args[1] if self.has_alpha else None
+        with np.errstate(all="ignore"):
+            expected = np.asarray(self.expected(z, alpha), dtype=float)
+            wrong = self.wrong(z, alpha)
+        what = self._what(case)
+        self._named_shape_and_finite(z, output, expected, alpha, what)
+        return z, alpha, expected, wrong, what
+
+    # --- what each exercise defines ---------------------------------------------------
 
     def wrong(self, z, alpha):
         """``{description: array}``: known wrong answers of the shape of z."""
@@ -182,13 +201,7 @@ class _Unit(_Elementwise):
     visible_z = (-2.0, -0.5, 0.0, 0.5, 1.0, 3.0)
 
     def judge(self, case, output):
-        z = np.asarray(case.args[0], dtype=float)
-        alpha = case.args[1] if self.has_alpha else None
-        with np.errstate(all="ignore"):
-            expected = np.asarray(self.expected(z, alpha), dtype=float)
-            wrong = self.wrong(z, alpha)
-        what = self._what(case)
-        self._named_shape_and_finite(z, output, expected, alpha, what)
+        z, alpha, expected, wrong, what = self._checked(case, output)
         self.compare(case, output, expected, wrong, what)
 
 
@@ -202,13 +215,7 @@ class _Derivative(_Elementwise):
         raise NotImplementedError
 
     def judge(self, case, output):
-        z = np.asarray(case.args[0], dtype=float)
-        alpha = case.args[1] if self.has_alpha else None
-        with np.errstate(all="ignore"):
-            expected = np.asarray(self.expected(z, alpha), dtype=float)
-            wrong = self.wrong(z, alpha)
-        what = self._what(case)
-        self._named_shape_and_finite(z, output, expected, alpha, what)
+        z, alpha, expected, wrong, what = self._checked(case, output)
         got, note = output, None
         if self.kink and np.any(z == 0) and np.shape(output) == z.shape:
             # any subgradient between the left and the right derivative is right at z = 0
@@ -256,11 +263,8 @@ def _exact_gelu(z):
 @register
 class Relu(_Unit):
     name = "relu"
-    references = (activations.relu,)
     has_alpha = False
 
-    def expected(self, z, alpha):
-        return activations.relu(z)
 
     def wrong(self, z, alpha):
         return {"min(0, z), the negative part: ReLU keeps the positive part, max(0, z)": np.minimum(z, 0.0),
@@ -277,10 +281,7 @@ class Relu(_Unit):
 @register
 class LeakyRelu(_Unit):
     name = "leaky_relu"
-    references = (activations.leaky_relu,)
 
-    def expected(self, z, alpha):
-        return activations.leaky_relu(z, alpha)
 
     def wrong(self, z, alpha):
         return {"ReLU: for z < 0 leaky ReLU is alpha z, not 0": activations.relu(z),
@@ -295,10 +296,7 @@ class LeakyRelu(_Unit):
 @register
 class Elu(_Unit):
     name = "elu"
-    references = (activations.elu,)
 
-    def expected(self, z, alpha):
-        return activations.elu(z, alpha)
 
     def wrong(self, z, alpha):
         e = np.exp(np.minimum(z, 0.0))
@@ -316,11 +314,8 @@ class Elu(_Unit):
 @register
 class Gelu(_Unit):
     name = "gelu"
-    references = (activations.gelu,)
     has_alpha = False
 
-    def expected(self, z, alpha):
-        return activations.gelu(z)
 
     def wrong(self, z, alpha):
         u, t, _ = _gelu_parts(z)
@@ -349,15 +344,12 @@ class Gelu(_Unit):
 @register
 class ReluPrime(_Derivative):
     name = "relu_prime"
-    references = (activations.relu_prime,)
     has_alpha = False
     visible_z = (-2.0, -0.5, 0.0, 0.5, 1.0, 3.0)
 
     def left_at_zero(self, alpha):
         return 0.0
 
-    def expected(self, z, alpha):
-        return activations.relu_prime(z)
 
     def wrong(self, z, alpha):
         return {"np.sign(z) is -1 for z < 0, where ReLU is the constant 0 (slope 0)": np.sign(z),
@@ -370,13 +362,10 @@ class ReluPrime(_Derivative):
 @register
 class LeakyReluPrime(_Derivative):
     name = "leaky_relu_prime"
-    references = (activations.leaky_relu_prime,)
 
     def left_at_zero(self, alpha):
         return alpha
 
-    def expected(self, z, alpha):
-        return activations.leaky_relu_prime(z, alpha)
 
     def wrong(self, z, alpha):
         return {"ReLU's derivative: for z < 0 the slope of leaky ReLU is alpha, not 0": (z > 0) * 1.0,
@@ -390,13 +379,10 @@ class LeakyReluPrime(_Derivative):
 @register
 class EluPrime(_Derivative):
     name = "elu_prime"
-    references = (activations.elu_prime,)
 
     def left_at_zero(self, alpha):
         return alpha
 
-    def expected(self, z, alpha):
-        return activations.elu_prime(z, alpha)
 
     def wrong(self, z, alpha):
         neg = np.minimum(z, 0.0)
@@ -412,12 +398,9 @@ class EluPrime(_Derivative):
 @register
 class GeluPrime(_Derivative):
     name = "gelu_prime"
-    references = (activations.gelu_prime,)
     has_alpha = False
     kink = False
 
-    def expected(self, z, alpha):
-        return activations.gelu_prime(z)
 
     def wrong(self, z, alpha):
         from scipy.special import ndtr
