@@ -44,6 +44,8 @@ MPL_DIR = "/tmp/matplotlib"   # matplotlib's config dir in the zygote and in eve
 PRELOAD = (
     "numpy", "matplotlib", "matplotlib.pyplot", "matplotlib.patches", "zmq",
     "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+    "ipykernel.debugger", "IPython.core.completer", "sqlite3", "pdb",
+    "matplotlib_inline.backend_inline",   # inert at import: the backend is Agg here
     "ipywidgets", "threadpoolctl", "sympy", "scipy.special",
     "sklearn.datasets", "sklearn.model_selection", "sklearn.preprocessing",
 )
@@ -196,6 +198,7 @@ def run_kernel(conn: socket.socket, req: dict, log_fd: int) -> None:
         drop_privileges(req["uid"], req["limits"])
         os.environ.clear()
         os.environ.update(req["env"])
+        os.environ["PWD"] = req["cwd"]   # as bwrap --chdir sets it
         os.chdir(req["cwd"])
         if "numpy" in sys.modules:
             sys.modules["numpy"].random.seed()   # not the zygote's stream in every kernel
@@ -243,8 +246,9 @@ def serve(spool: str) -> None:
     """Preload, listen on ``spool/zygote.sock`` and fork a kernel per request, until
     SIGTERM or the death of the sandbox."""
     failed = preload()
-    print(f"zygote {os.getpid()}: preloaded; not importable: {failed or 'none'}",
-          flush=True)
+    import threading
+    print(f"zygote {os.getpid()}: preloaded; not importable: {failed or 'none'}; "
+          f"threads: {threading.active_count()} (forking needs 1)", flush=True)
     path = os.path.join(spool, SOCKET_NAME)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     listener.bind(path + ".new")
