@@ -37,6 +37,7 @@ ZYGOTE_ENV = "NNCOURSE_ZYGOTE"        # "0": start every kernel with its own bwr
 SCRIPT = Path(__file__).with_name("zygote.py")
 SCRIPT_MOUNT = "/opt/nncourse/zygote/nncourse_zygote.py"
 SOCKET_NAME = "zygote.sock"           # as in zygote.py
+SPOOL_PREFIX = "nncourse-zygote-"     # + the worker's pid + "-": its spool directory
 START_TIMEOUT = 120.0                 # seconds for the zygote's imports, at most
 LAUNCH_TIMEOUT = 60.0                 # seconds from a request to the kernel's PID
 EXIT_REPORT_WAIT = 5.0                # seconds for the exit status after the kernel ended
@@ -62,6 +63,33 @@ def zygote_env(spool: Path) -> dict[str, str]:
     env.pop("NNCOURSE_STUDENT_ID")
     env["NNCOURSE_MPL_SEED"] = str(spool / "mpl-seed")
     return env
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_stale_spools() -> list[Path]:
+    """Remove the spool directories of worker processes that no longer run (a worker
+    killed before its exit handlers ran) and that belong to this user; returns them."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{SPOOL_PREFIX}*-*"):
+        pid = path.name[len(SPOOL_PREFIX):].split("-")[0]
+        try:
+            mine = path.is_dir() and not path.is_symlink() and \
+                path.stat().st_uid == os.geteuid()
+        except OSError:
+            continue
+        if mine and pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 class KernelProcess:
@@ -114,7 +142,8 @@ class Zygote:
     """
 
     def __init__(self):
-        self.spool = Path(tempfile.mkdtemp(prefix="nncourse-zygote-")).resolve()
+        sweep_stale_spools()
+        self.spool = Path(tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-")).resolve()
         self.socket_path = self.spool / SOCKET_NAME
         self._proc: subprocess.Popen | None = None
         try:

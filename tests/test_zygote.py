@@ -7,6 +7,7 @@ die with the kernel, `sleep`s of bounded length, bounded waits.
 """
 import asyncio
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -233,6 +234,22 @@ def test_the_worker_keeps_one_zygote_and_leaves_nothing_after_the_engine(tmp_pat
         assert left()
     assert _wait_gone(left) == []
     assert not psutil.pid_exists(pids[0])
+
+
+def test_spools_of_dead_workers_are_swept(tmp_path):
+    import subprocess
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = Path(tempfile.gettempdir()) / f"{zygote_client.SPOOL_PREFIX}{gone.pid}-probe{TOKEN}"
+    live = Path(tempfile.gettempdir()) / f"{zygote_client.SPOOL_PREFIX}{os.getpid()}-probe{TOKEN}"
+    try:
+        for d in (stale, live):
+            (d / "zygote-home").mkdir(parents=True)
+        assert stale in zygote_client.sweep_stale_spools()
+        assert not stale.exists() and live.is_dir()
+    finally:
+        for d in (stale, live):
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def test_forcing_the_per_kernel_sandbox_gives_the_same_grades(tmp_path, monkeypatch):
