@@ -118,24 +118,16 @@ def prepare_worker(sandboxed: bool = True) -> str | None:
     return why
 
 
-def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
-    """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
-    does (a dead kernel, the deadline): that is reported in the result.
+def _execute(request: ExecutionRequest, result: ExecutionResult, zygote) -> None:
+    """Execute the notebook in a fresh scratch directory with a kernel from ``zygote``
+    (a bwrap of its own when None) and fill in ``result``.
 
     Raises:
-        ValueError: a file name in ``request.files`` is absolute or contains ``..``.
+        course.zygote_client.ZygoteError: the zygote could not start the kernel.
     """
-    from nbgrader.preprocessors import Execute  # the worker imports nbgrader only here
+    from nbgrader.preprocessors import Execute
 
-    t0 = time.monotonic()
-    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
-                             limits=request.limits)
-    why = sandbox.problem() if request.sandboxed else None
-    if why:
-        result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
-        return result
     nb = nbformat.reads(request.notebook, as_version=4)
-    zygote = zygote_client.worker_zygote() if request.sandboxed else None
     with tempfile.TemporaryDirectory(prefix="nncourse-grade-",
                                      dir=zygote.spool if zygote else None) as scratch:
         dirs = sandbox.SandboxDirs.create(Path(scratch) / "box")
@@ -168,6 +160,8 @@ def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
         timer.start()
         try:
             nb, _ = executor.preprocess(nb, {"metadata": {"path": str(dirs.work)}}, km=km)
+        except zygote_client.ZygoteError:
+            raise  # the fork server's failure, not the notebook's: the caller retries
         except Exception as e:  # what the notebook did to its kernel; reported, not raised
             first = (str(e).strip().splitlines() or [""])[0][:300]
             result.error = f"{type(e).__name__}: {first}".rstrip(": ")
@@ -181,5 +175,27 @@ def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
         result.notebook = nbformat.writes(nb)
         if log_path.is_file():
             result.log = log_path.read_text(errors="replace")[-LOG_CHARS:]
+
+
+def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
+    """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
+    does (a dead kernel, the deadline): that is reported in the result.
+
+    Raises:
+        ValueError: a file name in ``request.files`` is absolute or contains ``..``.
+    """
+    t0 = time.monotonic()
+    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
+                             limits=request.limits)
+    why = sandbox.problem() if request.sandboxed else None
+    if why:
+        result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
+        return result
+    zygote = zygote_client.worker_zygote() if request.sandboxed else None
+    try:
+        _execute(request, result, zygote)
+    except zygote_client.ZygoteError as e:  # the fork server failed: this kernel by bwrap
+        zygote_client.give_up(str(e))
+        _execute(request, result, None)
     result.seconds = time.monotonic() - t0
     return result

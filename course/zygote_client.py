@@ -278,10 +278,10 @@ def worker_zygote() -> Zygote | None:
         return None
     with _LOCK:
         zygote = _STATE["zygote"]
-        if zygote is not None and zygote.alive():
-            return zygote
         if _STATE["why"]:
             return None
+        if zygote is not None and zygote.alive():
+            return zygote
         if zygote is not None:
             log.warning("the kernel fork server died (%s); starting another",
                         zygote.log_tail(300))
@@ -296,6 +296,15 @@ def worker_zygote() -> Zygote | None:
             return None
         atexit.register(zygote.close)
         return zygote
+
+
+def give_up(why: str) -> None:
+    """Start this worker's next kernels with bwrap one by one: its zygote failed to start a
+    kernel (``why``, said in the worker's log). The zygote is left to its other kernels
+    and stopped when the worker exits."""
+    with _LOCK:
+        _STATE["why"] = why
+    log.warning("kernels are started by bwrap one by one from now on: %s", why)
 
 
 def fallback_reason() -> str | None:

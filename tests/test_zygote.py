@@ -236,6 +236,26 @@ def test_the_worker_keeps_one_zygote_and_leaves_nothing_after_the_engine(tmp_pat
     assert not psutil.pid_exists(pids[0])
 
 
+def test_a_kernel_the_zygote_cannot_start_is_started_by_bwrap(tmp_path, monkeypatch):
+    require(sandbox.problem())
+
+    class Broken:
+        spool = tmp_path
+
+        def launch(self, *args, **kwargs):
+            raise zygote_client.ZygoteError("the zygote did not start the kernel: broken")
+    monkeypatch.setattr(zygote_client, "_STATE", {"zygote": Broken(), "why": None})
+    monkeypatch.setattr(zygote_client, "worker_zygote",
+                        lambda: None if zygote_client._STATE["why"] else Broken())
+    request = ExecutionRequest(_notebook("import os\nprint('PID', os.getpid())"),
+                               f"{AID}.ipynb", "ada", files={"numbers.txt": b"1 2 3 4\n"})
+    result = execute_notebook(request)
+    assert result.error == "" and "visible total test passed" in result.notebook, result.error
+    assert '"PID 1\\n"' not in result.notebook   # bwrap's own PID 1 runs the kernel
+    assert "broken" in zygote_client.fallback_reason()
+    assert "broken" in execute_notebook(request).log   # the next ones say why, in the log
+
+
 def test_spools_of_dead_workers_are_swept(tmp_path):
     import subprocess
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
