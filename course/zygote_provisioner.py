@@ -45,6 +45,7 @@ class ZygoteProvisioner(LocalProvisioner):
 
     @property
     def has_process(self) -> bool:
+        """Whether a kernel was started and not yet cleaned up."""
         return self.kernel is not None
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
@@ -63,23 +64,28 @@ class ZygoteProvisioner(LocalProvisioner):
         return self.connection_info
 
     async def poll(self) -> int | None:
+        """None while the kernel runs, else its exit status (0 when none was started)."""
         return self.kernel.poll() if self.kernel else 0
 
     async def wait(self) -> int | None:
+        """Wait until the kernel has ended; returns its exit status (None: none started)."""
         while self.kernel is not None and self.kernel.poll() is None:
             await asyncio.sleep(0.1)
         return self.kernel.poll() if self.kernel else None
 
     async def send_signal(self, signum: int) -> None:
+        """Deliver SIGKILL (to the whole PID namespace); other signals are not sent."""
         if signum == signal.SIGKILL:
             self.kill_now()
         # other signals: a sandboxed kernel is interrupted by message (ipykernel then
         # signals itself); PID 1 of a namespace ignores what it has no handler for
 
     async def kill(self, restart: bool = False) -> None:
+        """SIGKILL the kernel's PID namespace."""
         self.kill_now()
 
     async def terminate(self, restart: bool = False) -> None:
+        """Same as ``kill``."""
         self.kill_now()   # the sandbox is disposable: nothing to shut down gracefully
 
     def kill_now(self) -> None:
@@ -88,6 +94,7 @@ class ZygoteProvisioner(LocalProvisioner):
             self.kernel.kill()
 
     async def cleanup(self, restart: bool = False) -> None:
+        """Kill the kernel if it still runs and release its descriptors."""
         await super().cleanup(restart)
         if self.kernel is not None:
             self.kernel.close()
