@@ -17,7 +17,7 @@ graded notebook (autograde and feedback) of
 3. ``course grade --jobs 1`` and 4. ``--jobs 2``: the Dask engine, every kernel sandboxed
    and forked from the worker's preloaded fork server (one engine for all assignments,
    as ``course demo`` does; its start is included);
-5. ``--jobs 2`` with every kernel started by a ``bwrap`` of its own
+5. ``--jobs 1`` and 6. ``--jobs 2`` with every kernel started by a ``bwrap`` of its own
    (``NNCOURSE_ZYGOTE=0``: no fork server, the kernel imports everything itself);
 
 and prints the ratios, and for the new engine a profile: per notebook, the time in the
@@ -188,15 +188,20 @@ def main() -> None:
         for jobs in (1, 2):
             measure(f"course grade --jobs {jobs} (fork server)",
                     lambda jobs=jobs: new_engine(root, ids, subs, jobs))
-        measure("per-kernel bwrap --jobs 2 (NNCOURSE_ZYGOTE=0)",
-                lambda: new_engine(root, ids, subs, 2, zygote=False))
+        for jobs in (1, 2):
+            measure(f"per-kernel bwrap --jobs {jobs} (NNCOURSE_ZYGOTE=0)",
+                    lambda jobs=jobs: new_engine(root, ids, subs, jobs, zygote=False))
 
         by = dict(results)
         print("\nratios (higher: the new engine is faster):")
         for name, per in results:
-            for new in ("course grade --jobs 1 (fork server)", "course grade --jobs 2 (fork server)"):
-                if name != new and new in by and not name.startswith("course grade --jobs 2") \
-                        and not (name.startswith("per-kernel") and "--jobs 1" in new):
+            for jobs in (1, 2):
+                new = f"course grade --jobs {jobs} (fork server)"
+                peer_jobs = 1 if "--jobs 1" in name else 2
+                comparable = (not name.startswith(("course grade", "per-kernel"))
+                              or (name.startswith("course grade") and peer_jobs == 1 and jobs == 2)
+                              or (name.startswith("per-kernel") and peer_jobs == jobs))
+                if name != new and new in by and comparable:
                     print(f"  {name:46s} / {new[:21]}: {per / by[new]:5.2f}x")
         graded = {name: {(o.assignment, o.student): (o.score, o.cells) for o in outcomes}
                   for name, (_, outcomes) in profiles.items()}
