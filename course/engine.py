@@ -4,9 +4,11 @@
 ``distributed.LocalCluster`` (``jobs`` worker processes, one thread each, on 127.0.0.1);
 with ``scheduler="tcp://HOST:8786"`` it connects to an existing cluster (``dask
 scheduler`` / ``dask worker``, dask-jobqueue, dask-kubernetes) whose workers have this
-package installed. Before anything is graded every worker imports the execution stack
-and checks that it can start the sandbox (``course.execute_task.prepare_worker``); the
-engine stops with the reason if one cannot.
+package installed. Before anything is graded every worker imports the execution stack,
+checks that it can start the sandbox and starts its kernel fork server
+(``course.execute_task.prepare_worker``); the engine stops with the reason if one cannot
+start the sandbox. A fork server lives as long as its worker (for the embedded cluster:
+until the engine closes).
 """
 from __future__ import annotations
 

@@ -10,8 +10,8 @@ same per-cell timeout, interrupt and error handling as ``nbgrader autograde``) w
 """
 from __future__ import annotations
 
+import itertools
 import os
-import shutil
 import socket
 import tempfile
 import threading
@@ -22,10 +22,11 @@ from pathlib import Path, PurePosixPath
 
 import nbformat
 
-from course import sandbox
+from course import sandbox, zygote_client
 from course.sandbox_kernel import SandboxKernelManager
 
 LOG_CHARS = 20_000
+_KERNEL_SERIAL = itertools.count()   # this worker's kernels, for their user ids
 
 
 @dataclass
@@ -91,21 +92,6 @@ def _chown_tree(top: Path, uid: int) -> None:
             os.lchown(name, uid, uid)
 
 
-def _seed_matplotlib_cache(home: Path) -> None:
-    """Copy this worker's matplotlib font list into the sandbox's config directory, so the
-    kernel does not rebuild it (every sandbox starts with an empty home)."""
-    try:
-        import matplotlib
-        from matplotlib import font_manager
-    except ImportError:  # pragma: no cover (a dependency)
-        return
-    src = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
-    if src.is_file():
-        dest = home / ".matplotlib"
-        dest.mkdir(exist_ok=True)
-        shutil.copy(src, dest / src.name)
-
-
 def _cell_seconds(nb) -> float:
     """Sum of the cells' execution times recorded by nbclient (``record_timing``)."""
     total = 0.0
@@ -120,44 +106,48 @@ def _cell_seconds(nb) -> float:
 
 def prepare_worker(sandboxed: bool = True) -> str | None:
     """Ready this worker process for tasks (import the execution stack, build the font
-    cache) and return why the sandbox cannot run on it, or None. Run on every worker
-    when an engine starts (``distributed.Client.run``)."""
+    cache, start the kernel fork server in the background) and return why the sandbox
+    cannot run on it, or None. Run on every worker when an engine starts
+    (``distributed.Client.run``)."""
     import matplotlib.font_manager  # noqa: F401 (builds the font cache the sandboxes copy)
     from nbgrader.preprocessors import Execute  # noqa: F401
 
-    return sandbox.problem() if sandboxed else None
+    why = sandbox.problem() if sandboxed else None
+    if sandboxed and not why:
+        threading.Thread(target=zygote_client.worker_zygote, daemon=True).start()
+    return why
 
 
-def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
-    """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
-    does (a dead kernel, the deadline): that is reported in the result.
+def _execute(request: ExecutionRequest, result: ExecutionResult, zygote) -> None:
+    """Execute the notebook in a fresh scratch directory with a kernel from ``zygote``
+    (a bwrap of its own when None) and fill in ``result``.
 
     Raises:
-        ValueError: a file name in ``request.files`` is absolute or contains ``..``.
+        course.zygote_client.ZygoteError: the zygote could not start the kernel.
     """
-    from nbgrader.preprocessors import Execute  # the worker imports nbgrader only here
+    from nbgrader.preprocessors import Execute
 
-    t0 = time.monotonic()
-    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
-                             limits=request.limits)
-    why = sandbox.problem() if request.sandboxed else None
-    if why:
-        result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
-        return result
     nb = nbformat.reads(request.notebook, as_version=4)
-    with tempfile.TemporaryDirectory(prefix="nncourse-grade-") as scratch:
-        dirs = sandbox.SandboxDirs.create(Path(scratch))
+    with tempfile.TemporaryDirectory(prefix="nncourse-grade-",
+                                     dir=zygote.spool if zygote else None) as scratch:
+        dirs = sandbox.SandboxDirs.create(Path(scratch) / "box")
         _write_files(dirs.work, request.files)
-        _seed_matplotlib_cache(dirs.home)
-        uid = sandbox.sandbox_uid() if request.sandboxed else None
+        sandbox.seed_matplotlib_cache(dirs.home / ".matplotlib")
+        uid = None
+        if request.sandboxed:
+            uid = (sandbox.kernel_uid(next(_KERNEL_SERIAL)) if zygote
+                   else sandbox.sandbox_uid())
         if uid is not None:
-            _chown_tree(Path(scratch), uid)
+            _chown_tree(dirs.work.parent, uid)
         log_path = Path(scratch) / "kernel.log"
+        if request.sandboxed and zygote is None and zygote_client.fallback_reason():
+            log_path.write_text(f"(kernel started by bwrap: no fork server on this worker: "
+                                f"{zygote_client.fallback_reason()})\n")
         kernel_name = nb.metadata.get("kernelspec", {}).get("name", "python3")
         km = SandboxKernelManager(
             dirs, sandbox.kernel_env(request.student, dirs, request.sandboxed),
             request.limits, log_path, sandboxed=request.sandboxed, uid=uid,
-            kernel_name=kernel_name)
+            zygote=zygote, kernel_name=kernel_name)
         executor = Execute(**request.options)
         expired = threading.Event()
 
@@ -170,6 +160,8 @@ def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
         timer.start()
         try:
             nb, _ = executor.preprocess(nb, {"metadata": {"path": str(dirs.work)}}, km=km)
+        except zygote_client.ZygoteError:
+            raise  # the fork server's failure, not the notebook's: the caller retries
         except Exception as e:  # what the notebook did to its kernel; reported, not raised
             first = (str(e).strip().splitlines() or [""])[0][:300]
             result.error = f"{type(e).__name__}: {first}".rstrip(": ")
@@ -183,5 +175,27 @@ def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
         result.notebook = nbformat.writes(nb)
         if log_path.is_file():
             result.log = log_path.read_text(errors="replace")[-LOG_CHARS:]
+
+
+def execute_notebook(request: ExecutionRequest) -> ExecutionResult:
+    """Execute ``request.notebook`` in a fresh sandbox; never raises for what the notebook
+    does (a dead kernel, the deadline): that is reported in the result.
+
+    Raises:
+        ValueError: a file name in ``request.files`` is absolute or contains ``..``.
+    """
+    t0 = time.monotonic()
+    result = ExecutionResult(worker=f"{socket.gethostname()}:{os.getpid()}",
+                             limits=request.limits)
+    why = sandbox.problem() if request.sandboxed else None
+    if why:
+        result.error = f"SandboxUnavailable: on worker {result.worker}: {why}"
+        return result
+    zygote = zygote_client.worker_zygote() if request.sandboxed else None
+    try:
+        _execute(request, result, zygote)
+    except zygote_client.ZygoteError as e:  # the fork server failed: this kernel by bwrap
+        zygote_client.give_up(str(e))
+        _execute(request, result, None)
     result.seconds = time.monotonic() - t0
     return result

@@ -44,6 +44,7 @@ ETC_FILES = ("ld.so.cache", "localtime", "nsswitch.conf", "passwd", "group", "ho
 SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 UID_BASE = 100_000  # root mode: the kernel runs as UID_BASE + (worker pid % UID_SPAN)
 UID_SPAN = 50_000
+KERNEL_UIDS = 50     # fork-server mode: user ids per worker process, one per kernel in turn
 NO_SANDBOX_HINT = ("or grade without isolation with `course grade --no-sandbox` "
                    "(student code then runs with your rights)")
 
@@ -107,6 +108,14 @@ def sandbox_uid() -> int | None:
     return UID_BASE + os.getpid() % UID_SPAN
 
 
+def kernel_uid(serial: int) -> int:
+    """The unprivileged user id of this worker's ``serial``-th kernel (root only): a
+    block of KERNEL_UIDS ids per worker process, used in turn, so that a kernel's process
+    limit never counts the processes of the one before."""
+    block = UID_BASE + (os.getpid() % (UID_SPAN // KERNEL_UIDS)) * KERNEL_UIDS
+    return block + serial % KERNEL_UIDS
+
+
 def nnlib_dir() -> Path:
     """The directory of the importable ``nnlib`` package (what the sandbox exposes of it).
 
@@ -154,6 +163,56 @@ def _masked_packages(roots: list[Path]) -> list[Path]:
     return out
 
 
+def bwrap_args(writable: list[Path], env: dict[str, str], tmp_size: int,
+               chdir: Path, readonly: dict[Path, str] | None = None) -> list[str]:
+    """The ``bwrap ... --`` part of a sandbox's command line: the read-only view (system,
+    Python environment, nnlib; ``course`` masked), a private ``/tmp`` of ``tmp_size``
+    bytes, no network, own PID/IPC/UTS namespaces, death with the parent.
+
+    Args:
+        writable: directories bound read-write at the same absolute paths (must exist).
+        env: the complete environment inside.
+        tmp_size: size of the private ``/tmp``, bytes.
+        chdir: working directory inside.
+        readonly: further files or directories, ``{host path: path inside}``, read-only.
+
+    Returns:
+        The argv prefix, ending with ``--``.
+    """
+    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--ro-bind", "/usr", "/usr"]
+    for d in SYSTEM_DIRS:
+        if os.path.islink(d):
+            args += ["--symlink", os.readlink(d), d]
+        elif os.path.isdir(d):
+            args += ["--ro-bind", d, d]
+    for name in ETC_FILES:
+        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(tmp_size), "--tmpfs", "/tmp"]
+    roots = _python_roots()
+    extra = {Path(k): Path(v) for k, v in (readonly or {}).items()}
+    # bwrap would create the parents of mount points with the host's modes (e.g. a 0700
+    # home): make them traversable
+    targets = [*roots, Path(NNLIB_MOUNT) / "nnlib", *extra.values(), *writable]
+    for parent in _parents(targets):
+        args += ["--perms", "0755", "--dir", str(parent)]
+    for root in roots:
+        args += ["--ro-bind", str(root), str(root)]
+    for path in _masked_packages(roots):
+        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
+    args += ["--ro-bind", str(nnlib_dir()), f"{NNLIB_MOUNT}/nnlib"]
+    for src, dest in extra.items():
+        args += ["--ro-bind", str(src), str(dest)]
+    for d in writable:
+        args += ["--bind", str(d), str(d)]
+    args += ["--chdir", str(chdir), "--clearenv"]
+    for key, value in sorted(env.items()):
+        args += ["--setenv", key, value]
+    return args + ["--"]
+
+
 def command(cmd: list[str], dirs: SandboxDirs, env: dict[str, str], limits: Limits,
             uid: int | None = None) -> list[str]:
     """The ``bwrap ... -- prlimit ... -- cmd`` command line.
@@ -168,41 +227,27 @@ def command(cmd: list[str], dirs: SandboxDirs, env: dict[str, str], limits: Limi
     Returns:
         The argv list to execute instead of ``cmd``.
     """
-    args = ["bwrap", "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc",
-            "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
-            "--ro-bind", "/usr", "/usr"]
-    for d in SYSTEM_DIRS:
-        if os.path.islink(d):
-            args += ["--symlink", os.readlink(d), d]
-        elif os.path.isdir(d):
-            args += ["--ro-bind", d, d]
-    for name in ETC_FILES:
-        args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(limits.tmp_size), "--tmpfs", "/tmp"]
-    roots = _python_roots()
-    # bwrap would create the parents of mount points with the host's modes (e.g. a 0700
-    # home): make them traversable
-    targets = [*roots, Path(NNLIB_MOUNT) / "nnlib", *dirs.all()]
-    for parent in _parents(targets):
-        args += ["--perms", "0755", "--dir", str(parent)]
-    for root in roots:
-        args += ["--ro-bind", str(root), str(root)]
-    for path in _masked_packages(roots):
-        args += ["--tmpfs", str(path), "--remount-ro", str(path)]
-    args += ["--ro-bind", str(nnlib_dir()), f"{NNLIB_MOUNT}/nnlib"]
-    for d in dirs.all():
-        args += ["--bind", str(d), str(d)]
-    args += ["--chdir", str(dirs.work), "--clearenv"]
-    for key, value in sorted(env.items()):
-        args += ["--setenv", key, value]
-    args.append("--")
+    args = bwrap_args(list(dirs.all()), env, limits.tmp_size, dirs.work)
     if uid is not None:
         args += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--"]
     args += ["prlimit", f"--as={limits.memory}", f"--nproc={limits.processes}",
              f"--fsize={limits.file_size}", "--core=0", "--"]
     return args + list(cmd)
+
+
+def seed_matplotlib_cache(dest: Path) -> None:
+    """Copy this process's matplotlib font list into the directory ``dest`` (created), so
+    that a sandboxed matplotlib does not rebuild it (a sandbox starts with an empty home)."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager
+    except ImportError:  # pragma: no cover (a dependency)
+        return
+    src = Path(matplotlib.get_cachedir()) / f"fontlist-v{font_manager.FontManager.__version__}.json"
+    if src.is_file():
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(src, dest / src.name)
 
 
 def kernel_env(student: str, dirs: SandboxDirs, sandboxed: bool = True) -> dict[str, str]:

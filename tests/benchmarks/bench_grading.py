@@ -15,7 +15,10 @@ graded notebook (autograde and feedback) of
    pool), ``--jobs 2``, checked out into a temporary ``git worktree`` (skipped when that
    is not possible);
 3. ``course grade --jobs 1`` and 4. ``--jobs 2``: the Dask engine, every kernel sandboxed
-   (one engine for all assignments, as ``course demo`` does; its start is included);
+   and forked from the worker's preloaded fork server (one engine for all assignments,
+   as ``course demo`` does; its start is included);
+5. ``--jobs 1`` and 6. ``--jobs 2`` with every kernel started by a ``bwrap`` of its own
+   (``NNCOURSE_ZYGOTE=0``: no fork server, the kernel imports everything itself);
 
 and prints the ratios, and for the new engine a profile: per notebook, the time in the
 sandboxed task, of that in the notebook's own cells, and the time outside the notebook's
@@ -45,6 +48,7 @@ from course.nbgrader_config import DATA  # noqa: E402
 from course.nbgrader_run import ensure_env_on_path  # noqa: E402
 from course.paths import assignment_ids  # noqa: E402
 from course.sample_class import assemble  # noqa: E402
+from course.zygote_client import ZYGOTE_ENV  # noqa: E402
 
 NATIVE_CONFIG = '''# nbgrader's own Execute step instead of the course's sandboxed one (benchmark only)
 from nbgrader.converters import Autograde
@@ -127,11 +131,20 @@ def old_engine(commit: str, root: Path, ids: list[str], subs: Path, tmp: Path):
                        capture_output=True)
 
 
-def new_engine(root: Path, ids: list[str], subs: Path, jobs: int) -> list:
+def new_engine(root: Path, ids: list[str], subs: Path, jobs: int, zygote: bool = True) -> list:
+    """Outcomes of grading every id on one engine; ``zygote=False``: a bwrap per kernel."""
     outcomes = []
-    with Engine(jobs) as engine:
-        for aid in ids:
-            outcomes += grade(root, aid, subs, progress=False, engine=engine)
+    before = os.environ.get(ZYGOTE_ENV)
+    os.environ[ZYGOTE_ENV] = "1" if zygote else "0"   # read by the workers it starts
+    try:
+        with Engine(jobs) as engine:
+            for aid in ids:
+                outcomes += grade(root, aid, subs, progress=False, engine=engine)
+    finally:
+        if before is None:
+            os.environ.pop(ZYGOTE_ENV, None)
+        else:
+            os.environ[ZYGOTE_ENV] = before
     return outcomes
 
 
@@ -165,7 +178,7 @@ def main() -> None:
             results.append((name, seconds / n))
             if isinstance(value, list):
                 profiles[name] = (seconds, value)
-            print(f"  {name:42s} {seconds / n:6.2f} s/notebook", flush=True)
+            print(f"  {name:46s} {seconds / n:6.2f} s/notebook", flush=True)
 
         measure("plain nbgrader CLI (autograde+feedback)",
                 lambda: plain_nbgrader(root, ids, per_aid, subs))
@@ -173,16 +186,30 @@ def main() -> None:
             measure(f"old engine {args.old} --jobs 2",
                     lambda: old_engine(args.old, root, ids, subs, Path(tmp)))
         for jobs in (1, 2):
-            measure(f"course grade --jobs {jobs} (sandboxed)",
+            measure(f"course grade --jobs {jobs} (fork server)",
                     lambda jobs=jobs: new_engine(root, ids, subs, jobs))
+        for jobs in (1, 2):
+            measure(f"per-kernel bwrap --jobs {jobs} (NNCOURSE_ZYGOTE=0)",
+                    lambda jobs=jobs: new_engine(root, ids, subs, jobs, zygote=False))
 
         by = dict(results)
         print("\nratios (higher: the new engine is faster):")
         for name, per in results:
-            for new in ("course grade --jobs 1 (sandboxed)", "course grade --jobs 2 (sandboxed)"):
-                if name != new and new in by and not name.startswith("course grade --jobs 2"):
-                    print(f"  {name:42s} / {new[:21]}: {per / by[new]:5.2f}x")
-        print("\nprofile of the new engine, per notebook:")
+            for jobs in (1, 2):
+                new = f"course grade --jobs {jobs} (fork server)"
+                peer_jobs = 1 if "--jobs 1" in name else 2
+                comparable = (not name.startswith(("course grade", "per-kernel"))
+                              or (name.startswith("course grade") and peer_jobs == 1 and jobs == 2)
+                              or (name.startswith("per-kernel") and peer_jobs == jobs))
+                if name != new and new in by and comparable:
+                    print(f"  {name:46s} / {new[:21]}: {per / by[new]:5.2f}x")
+        graded = {name: {(o.assignment, o.student): (o.score, o.cells) for o in outcomes}
+                  for name, (_, outcomes) in profiles.items()}
+        if len(graded) > 1:
+            same = all(g == next(iter(graded.values())) for g in graded.values())
+            print(f"\nevery cell's score the same with and without the fork server: "
+                  f"{'yes' if same else 'NO'}")
+        print("\nprofile of the engine, per notebook:")
         for name, (seconds, outcomes) in profiles.items():
             task = sum(o.seconds for o in outcomes) / n
             cells = sum(o.cell_seconds for o in outcomes) / n
