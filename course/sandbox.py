@@ -25,6 +25,7 @@ grading starts.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import importlib.util
 import os
@@ -32,6 +33,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +47,9 @@ SYSTEM_DIRS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 UID_BASE = 100_000  # root mode: the kernel runs as UID_BASE + (worker pid % UID_SPAN)
 UID_SPAN = 50_000
 KERNEL_UIDS = 50     # fork-server mode: user ids per worker process, one per kernel in turn
+ZYGOTE_UID_BASE = UID_BASE + UID_SPAN  # fork-server mode: blocks above the per-worker ids
+UID_BLOCKS = 1000
+UID_LOCK_DIR = Path(tempfile.gettempdir()) / "nncourse-uid-blocks"
 NO_SANDBOX_HINT = ("or grade without isolation with `course grade --no-sandbox` "
                    "(student code then runs with your rights)")
 
@@ -108,12 +113,44 @@ def sandbox_uid() -> int | None:
     return UID_BASE + os.getpid() % UID_SPAN
 
 
+_BLOCK: list = []   # (first id, the lock file's descriptor) of this process's block
+_BLOCK_LOCK = threading.Lock()
+
+
+def uid_block() -> int:
+    """The first user id of this process's block of KERNEL_UIDS ids (fork-server mode,
+    root), from ZYGOTE_UID_BASE on. The block is reserved for the life of the process by an
+    exclusive lock (``flock``) on a file under UID_LOCK_DIR, so two worker processes of one
+    machine never share a block, whatever their PIDs; the lock goes with the process.
+
+    Raises:
+        RuntimeError: all UID_BLOCKS blocks are held by other processes.
+    """
+    with _BLOCK_LOCK:
+        if not _BLOCK:
+            UID_LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
+            start = os.getpid() % UID_BLOCKS
+            for k in range(UID_BLOCKS):
+                block = (start + k) % UID_BLOCKS
+                fd = os.open(UID_LOCK_DIR / f"{block}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                _BLOCK.append((ZYGOTE_UID_BASE + block * KERNEL_UIDS, fd))
+                break
+            else:
+                raise RuntimeError(f"all {UID_BLOCKS} blocks of kernel user ids are in use "
+                                   f"(lock files in {UID_LOCK_DIR})")
+        return _BLOCK[0][0]
+
+
 def kernel_uid(serial: int) -> int:
-    """The unprivileged user id of this worker's ``serial``-th kernel (root only): a
-    block of KERNEL_UIDS ids per worker process, used in turn, so that a kernel's process
-    limit never counts the processes of the one before."""
-    block = UID_BASE + (os.getpid() % (UID_SPAN // KERNEL_UIDS)) * KERNEL_UIDS
-    return block + serial % KERNEL_UIDS
+    """The unprivileged user id of this worker's ``serial``-th kernel (root only): the ids
+    of its block (``uid_block``) in turn, so that a kernel's process limit never counts
+    the processes of the one before, nor those of another worker's kernels."""
+    return uid_block() + serial % KERNEL_UIDS
 
 
 def nnlib_dir() -> Path:

@@ -227,9 +227,7 @@ def test_the_worker_keeps_one_zygote_and_leaves_nothing_after_the_engine(tmp_pat
             return [p for p in psutil.process_iter(["cmdline", "uids"])
                     if spool in " ".join(p.info["cmdline"] or ())
                     or (p.info["uids"] and p.info["uids"].real in worker_uids)]
-        block = sandbox.UID_BASE + (list(engine.client.run(os.getpid).values())[0]
-                                    % (sandbox.UID_SPAN // sandbox.KERNEL_UIDS)) \
-            * sandbox.KERNEL_UIDS
+        block = list(engine.client.run(sandbox.uid_block).values())[0]
         worker_uids = set(range(block, block + sandbox.KERNEL_UIDS))
         assert left()
     assert _wait_gone(left) == []
@@ -298,3 +296,22 @@ def test_forcing_the_per_kernel_sandbox_gives_the_same_grades(tmp_path, monkeypa
 
 if __name__ == "__main__":
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+def test_two_workers_never_share_a_block_of_kernel_user_ids():
+    """The block is reserved by a lock, not derived from the PID alone: a second process
+    that starts from the same block (same PID modulo UID_BLOCKS) gets another one while
+    the first holds it, and the first's block is free again once it has ended."""
+    import subprocess
+    import sys
+    ours = sandbox.uid_block()
+    probe = ("import os, sys; os.getpid = lambda: int(sys.argv[1]); "
+             "from course import sandbox; print(sandbox.uid_block())")
+    same_start = [sys.executable, "-c", probe, str(os.getpid())]
+    other = int(subprocess.run(same_start, capture_output=True, text=True, check=True,
+                               timeout=60).stdout)
+    assert other != ours and (other - sandbox.ZYGOTE_UID_BASE) % sandbox.KERNEL_UIDS == 0
+    again = int(subprocess.run(same_start, capture_output=True, text=True, check=True,
+                               timeout=60).stdout)
+    assert again == other  # the first probe's lock ended with it
+    assert sandbox.kernel_uid(0) == ours and sandbox.kernel_uid(sandbox.KERNEL_UIDS + 3) == ours + 3

@@ -131,15 +131,22 @@ def old_engine(commit: str, root: Path, ids: list[str], subs: Path, tmp: Path):
                        capture_output=True)
 
 
+INSTRUCTOR_CPU: dict = {}  # (jobs, zygote) -> CPU seconds of this process while it graded
+
+
 def new_engine(root: Path, ids: list[str], subs: Path, jobs: int, zygote: bool = True) -> list:
-    """Outcomes of grading every id on one engine; ``zygote=False``: a bwrap per kernel."""
+    """Outcomes of grading every id on one engine; ``zygote=False``: a bwrap per kernel.
+    The CPU time this process (the instructor's: nbgrader, the judge, the gradebook,
+    feedback pages, Dask's client) spent grading goes to ``INSTRUCTOR_CPU``."""
     outcomes = []
     before = os.environ.get(ZYGOTE_ENV)
     os.environ[ZYGOTE_ENV] = "1" if zygote else "0"   # read by the workers it starts
     try:
         with Engine(jobs) as engine:
+            cpu = time.process_time()
             for aid in ids:
                 outcomes += grade(root, aid, subs, progress=False, engine=engine)
+            INSTRUCTOR_CPU[(jobs, zygote)] = time.process_time() - cpu
     finally:
         if before is None:
             os.environ.pop(ZYGOTE_ENV, None)
@@ -217,7 +224,9 @@ def main() -> None:
             print(f"  {name}: wall {seconds / n:.2f} s; in the sandboxed task {task:.2f} s, "
                   f"of which the notebook's cells {cells:.2f} s and kernel/sandbox start "
                   f"and stop {task - cells:.2f} s; outside the student's code "
-                  f"{seconds * jobs / n - cells:.2f} core-s (wall x jobs - cells)")
+                  f"{seconds * jobs / n - cells:.2f} core-s (wall x jobs - cells); the "
+                  f"instructor's process {INSTRUCTOR_CPU[(jobs, 'per-kernel' not in name)] / n:.2f} "
+                  f"CPU-s (its share of that: nbgrader, judge, gradebook, feedback)")
 
 
 if __name__ == "__main__":
