@@ -26,6 +26,14 @@ from course import sandbox, zygote_client
 from course.sandbox_kernel import SandboxKernelManager
 
 LOG_CHARS = 20_000
+# IPython configuration of every graded kernel: figures drawn once, at 72 dpi. The inline
+# backend otherwise draws each figure twice (the second time to fit its tight bounding
+# box) at matplotlib's 100 dpi; a feedback page needs no more. Only for this kernel: the
+# file lives in its scratch home.
+KERNEL_CONFIG = """# written by the grader for this graded kernel only: cheaper figures while grading
+c.InlineBackend.print_figure_kwargs = {"bbox_inches": None}
+c.InlineBackend.rc = {"figure.dpi": 72}
+"""
 _KERNEL_SERIAL = itertools.count()   # this worker's kernels, for their user ids
 
 
@@ -92,6 +100,16 @@ def _chown_tree(top: Path, uid: int) -> None:
             os.lchown(name, uid, uid)
 
 
+def write_kernel_config(ipython_dir: Path) -> Path:
+    """Write KERNEL_CONFIG as ``ipython_dir/profile_default/ipython_kernel_config.py``
+    (``IPYTHONDIR`` of the graded kernel, ``sandbox.kernel_env``); returns its path."""
+    profile = ipython_dir / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    path = profile / "ipython_kernel_config.py"
+    path.write_text(KERNEL_CONFIG, encoding="utf-8")
+    return path
+
+
 def _cell_seconds(nb) -> float:
     """Sum of the cells' execution times recorded by nbclient (``record_timing``)."""
     total = 0.0
@@ -133,6 +151,7 @@ def _execute(request: ExecutionRequest, result: ExecutionResult, zygote) -> None
         dirs = sandbox.SandboxDirs.create(Path(scratch) / "box")
         _write_files(dirs.work, request.files)
         sandbox.seed_matplotlib_cache(dirs.home / ".matplotlib")
+        write_kernel_config(dirs.home / ".ipython")
         uid = None
         if request.sandboxed:
             uid = (sandbox.kernel_uid(next(_KERNEL_SERIAL)) if zygote
