@@ -14,7 +14,8 @@ one JSON message (``scratch``, ``uid``, ``limits``, ``env``, ``cwd``, ``argv``) 
 kernel log's file descriptor attached. For each request it forks; the child:
 
 1. unshares a mount, PID, network, IPC and UTS namespace; in the new mount namespace it
-   mounts a fresh tmpfs on ``/tmp`` and ``/dev/shm``, hides the spool under a tmpfs and
+   mounts a fresh tmpfs on ``/tmp`` and ``/dev/shm`` (binding back, read-only, what the
+   read-only view had under ``/tmp``), hides the spool under a tmpfs and
    binds back only its own scratch directory (same absolute path); brings up loopback;
 2. forks the kernel, PID 1 of the new PID namespace, which mounts a fresh ``/proc``,
    tells the client its PID (``SCM_CREDENTIALS``: the client sees its host PID) and waits
@@ -53,6 +54,7 @@ CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_BIND = 0x2, 0x4, 0x8, 0x1000
 MS_REC, MS_PRIVATE = 0x4000, 0x40000
+MS_RDONLY, MS_REMOUNT = 0x1, 0x20
 PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_CAP_AMBIENT = 38, 24, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 CAP_LAST = 63
@@ -119,6 +121,28 @@ def _loopback_up() -> None:
         fcntl.ioctl(s, SIOCSIFFLAGS, struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip("/") + "/")
+
+
+def _read_only_mounts_under(top: str, spool: str) -> list[str]:
+    """The outermost mount points strictly below ``top`` that are not in ``spool``, from
+    ``/proc/self/mountinfo``: the parts of the sandbox's read-only view that a fresh tmpfs
+    on ``top`` would hide (a Python environment in a checkout under /tmp, for one)."""
+    points = []
+    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+        for line in f:
+            point = line.split()[4].encode().decode("unicode_escape")   # "\040" is a space
+            if _inside(point, top) and point != top and not _inside(point, spool):
+                points.append(point)
+    points = sorted(set(points), key=lambda p: (p.count("/"), p))
+    outer: list[str] = []
+    for p in points:
+        if not any(_inside(p, o) for o in outer):
+            outer.append(p)
+    return outer
+
+
 def isolate(spool: str, scratch: str, uid: int, tmp_size: int) -> None:
     """In the calling process: new namespaces (mount, PID for its children, network, IPC,
     UTS), fresh ``/tmp`` and ``/dev/shm``, only ``scratch`` visible of ``spool``.
@@ -130,10 +154,20 @@ def isolate(spool: str, scratch: str, uid: int, tmp_size: int) -> None:
                          | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     own = os.open(scratch, os.O_PATH | os.O_DIRECTORY)   # in the new namespace's mounts
+    kept = [(p, os.open(p, os.O_PATH)) for p in _read_only_mounts_under("/tmp", spool)]
     for target in ("/tmp", "/dev/shm"):
         os.makedirs(target, exist_ok=True)
         _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,
                f"size={tmp_size},mode=1777")
+    for point, fd in kept:   # back in place, read-only, with what is mounted inside them
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            os.makedirs(point, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(point), exist_ok=True)
+            open(point, "a").close()
+        _mount(f"/proc/self/fd/{fd}", point, None, MS_BIND | MS_REC)
+        _mount(None, point, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+        os.close(fd)
     if os.path.commonpath([spool, "/tmp"]) != "/tmp":
         _mount("tmpfs", spool, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     os.makedirs(scratch, mode=0o755, exist_ok=True)
