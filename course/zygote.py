@@ -125,12 +125,13 @@ def _inside(path: str, top: str) -> bool:
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
-def _read_only_mounts_under(top: str, spool: str) -> list[str]:
+def read_only_mounts_under(top: str, spool: str,
+                           mountinfo: str = "/proc/self/mountinfo") -> list[str]:
     """The outermost mount points strictly below ``top`` that are not in ``spool``, from
-    ``/proc/self/mountinfo``: the parts of the sandbox's read-only view that a fresh tmpfs
-    on ``top`` would hide (a Python environment in a checkout under /tmp, for one)."""
+    ``mountinfo``: the parts of the sandbox's read-only view that a fresh tmpfs on ``top``
+    would hide (a Python environment in a checkout under /tmp, for one)."""
     points = []
-    with open("/proc/self/mountinfo", encoding="utf-8") as f:
+    with open(mountinfo, encoding="utf-8") as f:
         for line in f:
             point = line.split()[4].encode().decode("unicode_escape")   # "\040" is a space
             if _inside(point, top) and point != top and not _inside(point, spool):
@@ -154,7 +155,7 @@ def isolate(spool: str, scratch: str, uid: int, tmp_size: int) -> None:
                          | CLONE_NEWUTS), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     own = os.open(scratch, os.O_PATH | os.O_DIRECTORY)   # in the new namespace's mounts
-    kept = [(p, os.open(p, os.O_PATH)) for p in _read_only_mounts_under("/tmp", spool)]
+    kept = [(p, os.open(p, os.O_PATH)) for p in read_only_mounts_under("/tmp", spool)]
     for target in ("/tmp", "/dev/shm"):
         os.makedirs(target, exist_ok=True)
         _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV,

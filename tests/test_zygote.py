@@ -315,3 +315,25 @@ def test_two_workers_never_share_a_block_of_kernel_user_ids():
                                timeout=60).stdout)
     assert again == other  # the first probe's lock ended with it
     assert sandbox.kernel_uid(0) == ours and sandbox.kernel_uid(sandbox.KERNEL_UIDS + 3) == ours + 3
+
+
+def test_a_kernels_fresh_tmp_keeps_the_read_only_view_under_tmp(tmp_path):
+    """A checkout (and its virtual environment) under /tmp is part of the sandbox's
+    read-only view: the kernel's fresh /tmp binds it back, with what is mounted inside it
+    (the masked ``course`` package), and leaves out the spool and /tmp itself."""
+    from course.zygote import read_only_mounts_under
+    lines = [
+        "21 1 0:20 / / ro - tmpfs tmpfs rw",
+        "22 21 8:1 /usr /usr ro,nosuid,nodev - ext4 /dev/vda rw",
+        "23 21 0:21 / /tmp rw,nosuid,nodev - tmpfs tmpfs rw",
+        "24 23 8:1 /tmp/ck/.venv /tmp/ck/.venv ro,nosuid,nodev - ext4 /dev/vda rw",
+        "25 24 0:22 / /tmp/ck/.venv/lib/python3.11/site-packages/course ro - tmpfs tmpfs ro",
+        "26 23 8:1 /tmp/spool /tmp/spool rw,nosuid,nodev - ext4 /dev/vda rw",
+        "27 26 8:1 /tmp/spool/box /tmp/spool/box rw - ext4 /dev/vda rw",
+        "28 23 8:1 /tmp/my\\040course/env /tmp/my\\040course/env ro - ext4 /dev/vda rw",
+        "29 21 8:1 /opt/nncourse/lib/nnlib /opt/nncourse/lib/nnlib ro - ext4 /dev/vda rw",
+    ]
+    info = tmp_path / "mountinfo"
+    info.write_text("\n".join(lines) + "\n")
+    assert read_only_mounts_under("/tmp", "/tmp/spool", str(info)) == [
+        "/tmp/ck/.venv", "/tmp/my course/env"]
