@@ -8,13 +8,11 @@ import threading
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 from needs import require
-from toy_course import AID, make_toy_course, write_submission
+from toy_course import AID, built_toy_course, write_submission
 
 from course import sandbox
-from course.build import build
 from course.grade import grade
 from course.submission import student_submission
 
@@ -72,10 +70,7 @@ def cluster(tmp_path_factory):
 
 
 def _class(root):
-    make_toy_course(root)
-    build(root)
-    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
-    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    root, rel, src = built_toy_course(root)
     subs = root / "incoming"
     write_submission(subs, "good0", student_submission(rel, src))
     write_submission(subs, "blank", rel)

@@ -4,9 +4,8 @@ import re
 
 import nbformat
 import pytest
-from toy_course import AID, HIDDEN_MARK, make_toy_course, write_submission
+from toy_course import AID, HIDDEN_MARK, built_toy_course, write_submission
 
-from course.build import build
 from course.cli import main
 from course.submission import student_submission
 
@@ -17,10 +16,7 @@ pytestmark = pytest.mark.slow
 def graded(tmp_path_factory):
     """Grade reference, blank, and submissions that hang, delete a test cell, are not
     JSON, or kill the kernel."""
-    root = make_toy_course(tmp_path_factory.mktemp("grade"))
-    build(root)
-    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
-    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    root, rel, src = built_toy_course(tmp_path_factory.mktemp("grade"))
     subs = root / "incoming"
     write_submission(subs, "reference", student_submission(rel, src))
     write_submission(subs, "blank", rel)

@@ -5,15 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 from nbgrader.api import Gradebook
 from needs import require
 from pg_server import postgres, problem
-from toy_course import AID, make_toy_course, write_submission
+from toy_course import AID, built_toy_course, write_submission
 
 from course import sandbox
-from course.build import build
 from course.cli import main
 from course.nbgrader_config import COURSE_ID, DATA
 from course.submission import student_submission
@@ -31,10 +29,7 @@ def db_url():
 
 
 def _class(root, students):
-    make_toy_course(root)
-    build(root, use_database=False)
-    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
-    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    root, rel, src = built_toy_course(root, use_database=False)
     expected = {}
     for student in students:
         if student.startswith("blank"):

@@ -16,10 +16,9 @@ import pytest
 from nbformat.v4 import new_code_cell
 from nbgrader.api import Gradebook
 from needs import require
-from toy_course import AID, HIDDEN_MARK, make_toy_course, write_submission
+from toy_course import AID, HIDDEN_MARK, built_toy_course, write_submission
 
 from course import sandbox
-from course.build import build
 from course.engine import Engine
 from course.grade import grade
 from course.nbgrader_config import COURSE_ID, DATA
@@ -153,10 +152,7 @@ def _sandbox_processes(pattern):
 @pytest.fixture(scope="module")
 def probed(tmp_path_factory):
     require(sandbox.problem())
-    root = make_toy_course(tmp_path_factory.mktemp("probes"))
-    build(root)
-    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
-    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    root, rel, src = built_toy_course(tmp_path_factory.mktemp("probes"))
     subs = root / "incoming"
     server = socket.create_server(("127.0.0.1", 0))
     server.settimeout(0.5)

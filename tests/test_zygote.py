@@ -19,10 +19,9 @@ import psutil
 import pytest
 from nbformat.v4 import new_code_cell
 from needs import require
-from toy_course import AID, make_toy_course, toy_notebook, write_submission
+from toy_course import AID, built_toy_course, toy_notebook, write_submission
 
 from course import sandbox, zygote_client
-from course.build import build
 from course.engine import Engine
 from course.execute_task import ExecutionRequest, execute_notebook
 from course.grade import grade
@@ -272,10 +271,7 @@ def test_spools_of_dead_workers_are_swept(tmp_path):
 
 def test_forcing_the_per_kernel_sandbox_gives_the_same_grades(tmp_path, monkeypatch):
     require(sandbox.problem())
-    root = make_toy_course(tmp_path)
-    build(root)
-    rel = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
-    src = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    root, rel, src = built_toy_course(tmp_path)
     subs = root / "incoming"
     write_submission(subs, "good", student_submission(rel, src))
     write_submission(subs, "blank", rel)

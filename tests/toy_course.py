@@ -67,6 +67,19 @@ def make_toy_course(root: Path) -> Path:
     return Path(root)
 
 
+def built_toy_course(root: Path, **build_options):
+    """``make_toy_course(root)`` then ``course build`` (the release, and the assignment in
+    the gradebook; ``build_options`` go to ``course.build.build``). Returns ``(root,
+    release, source)``: the root and the toy assignment's release and source notebooks."""
+    from course.build import build
+
+    root = make_toy_course(root)
+    build(root, **build_options)
+    release = nbformat.read(root / "notebooks" / AID / f"{AID}.ipynb", as_version=4)
+    source = nbformat.read(root / "solutions" / AID / f"{AID}.ipynb", as_version=4)
+    return root, release, source
+
+
 def write_submission(subs: Path, student: str, nb_or_text) -> Path:
     """Write ``subs/<student>/01-toy/01-toy.ipynb`` from a notebook node or raw text."""
     d = Path(subs) / student / AID
